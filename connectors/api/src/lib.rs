@@ -1,0 +1,45 @@
+//! The normalized model of non-human identities shared by every nhi connector, and the
+//! [`Connector`] trait that connectors implement.
+//!
+//! A connector turns what a provider says (API payloads, exported files) into an [`Inventory`]:
+//! identities with their credentials, permissions, trust and owner, plus a [`SourceReport`] per
+//! thing it tried to read. Connectors never judge: scoring lives in the `nhi` crate.
+//!
+//! Nothing in this model ever holds a secret value: credentials are described by their ids and
+//! metadata only. Tokens that connectors need to authenticate live in [`Secret`], whose `Debug`
+//! and `Display` print `***`.
+
+mod inventory;
+mod model;
+pub mod policy;
+mod secret;
+
+pub use inventory::{Inventory, SourceReport, SourceStatus, INVENTORY_SCHEMA_VERSION};
+pub use model::*;
+pub use secret::Secret;
+
+use std::future::Future;
+use std::pin::Pin;
+
+/// A boxed future, so that connectors can be held as `dyn Connector`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What every collection gets from the caller.
+#[derive(Debug, Clone)]
+pub struct CollectContext {
+    /// The evaluation time; connectors use it only to describe data (e.g. a report's age), never
+    /// to judge it.
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+/// A source of identities: a provider API, or a set of exported files.
+///
+/// `collect` never fails as a whole: whatever could not be read is described in the returned
+/// inventory's `sources` (status `failed`, `partial` or `skipped`, with a message naming the input
+/// and the fix), and everything that could be read is returned beside it.
+pub trait Connector: Send + Sync {
+    /// Short stable name of the connector, e.g. `aws`.
+    fn name(&self) -> &'static str;
+    /// Enumerate identities.
+    fn collect<'a>(&'a self, ctx: &'a CollectContext) -> BoxFuture<'a, Inventory>;
+}

@@ -1,0 +1,251 @@
+//! Identity, credential, permission, trust and owner: the provider-neutral vocabulary.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Provider names used in [`Identity::provider`].
+pub mod providers {
+    pub const AWS: &str = "aws";
+}
+
+/// Identity kinds used in [`Identity::kind`].
+pub mod kinds {
+    /// An IAM user that is (or may be) used by software: it has access keys, or no console password.
+    pub const IAM_USER: &str = "iam_user";
+    pub const IAM_ROLE: &str = "iam_role";
+    /// The account's root user, inventoried when it holds access keys.
+    pub const AWS_ROOT: &str = "aws_root_account";
+}
+
+/// Credential kinds used in [`Credential::kind`].
+pub mod credential_kinds {
+    pub const AWS_ACCESS_KEY: &str = "aws_access_key";
+    pub const AWS_SIGNING_CERTIFICATE: &str = "aws_signing_certificate";
+}
+
+/// When something was last used, as far as the source can tell.
+///
+/// "Never" and "unknown" are different answers: a key the provider says was never used is judged
+/// by its age; a key whose use the source cannot see is not judged at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LastUsed {
+    #[default]
+    Unknown,
+    Never,
+    At(DateTime<Utc>),
+}
+
+impl LastUsed {
+    pub fn at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            LastUsed::At(t) => Some(*t),
+            _ => None,
+        }
+    }
+
+    /// The later of two observations: a use beats never, never beats unknown.
+    pub fn latest(self, other: LastUsed) -> LastUsed {
+        match (self, other) {
+            (LastUsed::At(a), LastUsed::At(b)) => LastUsed::At(a.max(b)),
+            (LastUsed::At(a), _) | (_, LastUsed::At(a)) => LastUsed::At(a),
+            (LastUsed::Never, _) | (_, LastUsed::Never) => LastUsed::Never,
+            _ => LastUsed::Unknown,
+        }
+    }
+}
+
+/// A non-human identity: a principal that software (not a person) authenticates as.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Identity {
+    /// Stable natural key within the provider, e.g. the ARN. Never a display name.
+    pub id: String,
+    /// Provider name, see [`providers`].
+    pub provider: String,
+    /// Kind of identity, see [`kinds`].
+    pub kind: String,
+    /// Human-readable name.
+    pub name: String,
+    /// Where the identity lives: AWS account id, GitHub organization, ...
+    pub scope: String,
+    /// Where the identity was read from (file path or API endpoint), for people and SARIF.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    #[serde(default)]
+    pub created_at: Option<DateTime<Utc>>,
+    /// The latest use of the identity or of any of its credentials.
+    #[serde(default)]
+    pub last_used: LastUsed,
+    #[serde(default)]
+    pub owner: Option<Owner>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    #[serde(default)]
+    pub credentials: Vec<Credential>,
+    /// Policies that grant this identity permissions, with where each came from.
+    #[serde(default)]
+    pub permissions: Vec<Permission>,
+    /// Who may become this identity (a role's trust policy), by policy id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust: Option<PolicyRef>,
+    /// Identities the provider creates and manages itself (AWS service-linked roles). They are
+    /// inventoried but not judged by default: their owner cannot change them.
+    #[serde(default)]
+    pub provider_managed: bool,
+    /// Provider-specific facts rules need.
+    #[serde(default)]
+    pub native: Native,
+}
+
+impl Identity {
+    pub fn new(provider: &str, kind: &str, id: impl Into<String>, name: impl Into<String>) -> Self {
+        Identity {
+            id: id.into(),
+            provider: provider.to_string(),
+            kind: kind.to_string(),
+            name: name.into(),
+            scope: String::new(),
+            origin: None,
+            created_at: None,
+            last_used: LastUsed::Unknown,
+            owner: None,
+            tags: BTreeMap::new(),
+            credentials: Vec::new(),
+            permissions: Vec::new(),
+            trust: None,
+            provider_managed: false,
+            native: Native::None,
+        }
+    }
+
+    /// The identity's active credentials.
+    pub fn active_credentials(&self) -> impl Iterator<Item = &Credential> {
+        self.credentials
+            .iter()
+            .filter(|c| c.status == CredentialStatus::Active)
+    }
+}
+
+/// Who answers for an identity, and how nhi knows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Owner {
+    pub value: String,
+    /// Where the owner came from, e.g. `tag:owner`, `added_by`, `created_by`.
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialStatus {
+    Active,
+    Inactive,
+    Expired,
+    Revoked,
+    Unknown,
+}
+
+/// A credential an identity authenticates with. Holds ids and metadata, never the secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Credential {
+    /// Stable id within the identity, e.g. the access key id, or `access_key_1` when the source
+    /// names key slots rather than keys (the AWS credential report).
+    pub id: String,
+    pub kind: String,
+    pub status: CredentialStatus,
+    #[serde(default)]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub last_used: LastUsed,
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Provider details that help a person, e.g. the last region and service a key was used with.
+    #[serde(default)]
+    pub details: BTreeMap<String, String>,
+}
+
+/// Where a policy that applies to an identity came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PermissionSource {
+    /// Embedded in the principal itself.
+    Inline,
+    /// A managed policy attached to the principal.
+    Managed,
+    /// An inline policy of a group the principal belongs to.
+    GroupInline,
+    /// A managed policy attached to a group the principal belongs to.
+    GroupManaged,
+    /// A permissions boundary: caps what the other policies grant, grants nothing itself.
+    Boundary,
+}
+
+impl PermissionSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PermissionSource::Inline => "inline",
+            PermissionSource::Managed => "managed",
+            PermissionSource::GroupInline => "group_inline",
+            PermissionSource::GroupManaged => "group_managed",
+            PermissionSource::Boundary => "boundary",
+        }
+    }
+}
+
+/// A key into [`crate::Inventory::policies`]: a content hash, so identical documents are stored
+/// and analyzed once however many principals they apply to.
+pub type PolicyRef = String;
+
+/// A policy that applies to an identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Permission {
+    pub source: PermissionSource,
+    /// Policy name.
+    pub name: String,
+    /// Provider id of the policy (a managed policy's ARN), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// The group it comes through, for group policies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// The document, when the source holds it. `None` means its content is unknown (an AWS
+    /// managed policy that the export does not include, or a document that could not be parsed):
+    /// rules must not read absence of a grant from it.
+    #[serde(default)]
+    pub policy: Option<PolicyRef>,
+}
+
+/// An IAM user's console access, from the credential report.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleAccess {
+    pub password_enabled: bool,
+    #[serde(default)]
+    pub password_last_used: LastUsed,
+    #[serde(default)]
+    pub mfa_active: bool,
+}
+
+/// Provider-specific facts about an identity that rules read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Native {
+    #[default]
+    None,
+    AwsUser {
+        path: String,
+        /// Groups the user belongs to.
+        #[serde(default)]
+        groups: Vec<String>,
+        /// Console access; `None` when no credential report was given.
+        #[serde(default)]
+        console: Option<ConsoleAccess>,
+    },
+    AwsRole {
+        path: String,
+        #[serde(default)]
+        last_used_region: Option<String>,
+        #[serde(default)]
+        instance_profiles: Vec<String>,
+    },
+    AwsRoot,
+}

@@ -1,0 +1,150 @@
+//! nhi connector for AWS IAM.
+//!
+//! This crate reads the two standard exports:
+//! - `aws iam get-account-authorization-details --output json` (GAAD), in the CLI's form (policy
+//!   documents as objects) or the API's (URL-encoded strings), in one file or several page files;
+//! - the credential report, as CSV, or as the JSON `aws iam get-credential-report` prints
+//!   (base64 `Content`).
+//!
+//! and normalizes them into the model of `nhi-api`. Files are added one by one to an
+//! [`AwsImport`], which joins them by account and ARN when [`AwsImport::finish`] is called.
+//! Parsing is kept apart from normalization: [`gaad`] and [`credential_report`] read payloads,
+//! `normalize` (pure) maps them to identities.
+
+pub mod credential_report;
+pub mod gaad;
+mod normalize;
+
+use base64::Engine;
+use nhi_api::{Inventory, SourceReport, SourceStatus};
+use serde::Deserialize;
+
+pub const CONNECTOR: &str = "aws";
+
+/// The command that produces a GAAD export, for error messages.
+pub const GAAD_HINT: &str =
+    "produce it with `aws iam get-account-authorization-details --output json > gaad.json`";
+/// The commands that produce a credential report, for error messages.
+pub const REPORT_HINT: &str = "produce it with `aws iam generate-credential-report` then `aws iam get-credential-report --query Content --output text | base64 -d > credential-report.csv`";
+
+/// A GAAD file that has been read, with where it came from.
+struct GaadFile {
+    origin: String,
+    gaad: gaad::Gaad,
+}
+
+struct ReportFile {
+    origin: String,
+    rows: Vec<credential_report::ReportRow>,
+    row_errors: Vec<String>,
+}
+
+/// Collects AWS export files, then normalizes them together.
+#[derive(Default)]
+pub struct AwsImport {
+    gaads: Vec<GaadFile>,
+    reports: Vec<ReportFile>,
+    failed: Vec<SourceReport>,
+}
+
+/// The JSON that `aws iam get-credential-report` prints without `--query`.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CredentialReportEnvelope {
+    content: String,
+}
+
+impl AwsImport {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether a CSV text looks like a credential report.
+    pub fn is_credential_report(text: &str) -> bool {
+        text.trim_start_matches('\u{feff}')
+            .trim_start()
+            .starts_with(credential_report::HEADER_START)
+    }
+
+    /// Add a file already recognized as a GAAD export (a JSON object with GAAD lists).
+    pub fn add_gaad(&mut self, origin: &str, bytes: &[u8]) {
+        match serde_json::from_slice::<gaad::Gaad>(bytes) {
+            Ok(gaad) if gaad.looks_like_gaad() => self.gaads.push(GaadFile {
+                origin: origin.to_string(),
+                gaad,
+            }),
+            Ok(_) => self.fail(
+                origin,
+                format!("this JSON is not a GetAccountAuthorizationDetails export (no UserDetailList, RoleDetailList, GroupDetailList or Policies); {GAAD_HINT}"),
+            ),
+            Err(e) => self.fail(origin, json_error_message(&e, GAAD_HINT)),
+        }
+    }
+
+    /// Add a credential report, as CSV text.
+    pub fn add_credential_report_csv(&mut self, origin: &str, text: &str) {
+        let text = text.trim_start_matches('\u{feff}');
+        match credential_report::parse(text) {
+            Ok(parsed) => self.reports.push(ReportFile {
+                origin: origin.to_string(),
+                rows: parsed.rows,
+                row_errors: parsed.row_errors.iter().map(|e| e.to_string()).collect(),
+            }),
+            Err(e) => self.fail(origin, format!("{e}; {REPORT_HINT}")),
+        }
+    }
+
+    /// Add a credential report as the JSON `aws iam get-credential-report` prints.
+    pub fn add_credential_report_json(&mut self, origin: &str, bytes: &[u8]) {
+        let envelope: CredentialReportEnvelope = match serde_json::from_slice(bytes) {
+            Ok(e) => e,
+            Err(e) => return self.fail(origin, json_error_message(&e, REPORT_HINT)),
+        };
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(envelope.content.trim())
+            .map_err(|e| e.to_string())
+            .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()));
+        match decoded {
+            Ok(text) => self.add_credential_report_csv(origin, &text),
+            Err(e) => self.fail(
+                origin,
+                format!("the credential report's Content is not base64-encoded CSV ({e}); {REPORT_HINT}"),
+            ),
+        }
+    }
+
+    fn fail(&mut self, origin: &str, message: String) {
+        self.failed.push(SourceReport {
+            connector: CONNECTOR.to_string(),
+            scope: String::new(),
+            origin: origin.to_string(),
+            status: SourceStatus::Failed,
+            identities: 0,
+            message: Some(message),
+        });
+    }
+
+    /// Join every file added so far by account and normalize.
+    pub fn finish(self) -> Inventory {
+        let mut inventory = normalize::normalize(&self.gaads, &self.reports);
+        inventory.sources.extend(self.failed);
+        inventory.sort();
+        inventory
+    }
+}
+
+/// A serde_json error as a sentence with its line and column and what to run instead.
+pub fn json_error_message(e: &serde_json::Error, hint: &str) -> String {
+    use serde_json::error::Category;
+    let what = match e.classify() {
+        Category::Eof => "the JSON ends early (is the file truncated?)".to_string(),
+        Category::Syntax => "not valid JSON".to_string(),
+        Category::Data => "unexpected JSON content".to_string(),
+        Category::Io => "could not be read".to_string(),
+    };
+    format!(
+        "{what} at line {} column {}: {e}; {hint}",
+        e.line(),
+        e.column()
+    )
+}

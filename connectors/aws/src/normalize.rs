@@ -1,0 +1,568 @@
+//! Pure mapping from parsed GAAD and credential-report files to the normalized model.
+
+use crate::credential_report::ReportRow;
+use crate::gaad::{
+    self, account_of, AttachedPolicy, GroupDetail, InlinePolicy, ManagedPolicyDetail,
+};
+use crate::{GaadFile, ReportFile, CONNECTOR};
+use nhi_api::{
+    credential_kinds, kinds, providers, ConsoleAccess, Credential, CredentialStatus, Identity,
+    Inventory, LastUsed, Native, Permission, PermissionSource, PolicyRef, SourceReport,
+    SourceStatus,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Excluded-count reasons.
+pub const EXCLUDED_CONSOLE_USER: &str = "aws_console_user";
+pub const EXCLUDED_ROOT_WITHOUT_KEYS: &str = "aws_root_account_without_keys";
+
+/// Problems found while normalizing, by the file they came from.
+#[derive(Default)]
+struct Issues(BTreeMap<String, Vec<String>>);
+
+impl Issues {
+    fn add(&mut self, origin: &str, message: String) {
+        self.0.entry(origin.to_string()).or_default().push(message);
+    }
+}
+
+/// Everything known about one account, joined across files.
+#[derive(Default)]
+struct Account<'a> {
+    users: BTreeMap<&'a str, (&'a gaad::UserDetail, &'a str)>,
+    roles: BTreeMap<&'a str, (&'a gaad::RoleDetail, &'a str)>,
+    groups: BTreeMap<&'a str, (&'a GroupDetail, &'a str)>,
+    report: BTreeMap<&'a str, (&'a ReportRow, &'a str)>,
+    has_gaad: bool,
+    has_report: bool,
+    gaad_truncated: bool,
+    gaad_complete: bool,
+}
+
+struct Ctx<'a> {
+    inventory: Inventory,
+    issues: Issues,
+    /// Managed policies by ARN: the interned default version, or why it is unusable.
+    managed: BTreeMap<&'a str, Result<PolicyRef, String>>,
+    /// Identities contributed to, per file.
+    per_origin: BTreeMap<&'a str, usize>,
+}
+
+pub(crate) fn normalize(gaads: &[GaadFile], reports: &[ReportFile]) -> Inventory {
+    let mut ctx = Ctx {
+        inventory: Inventory::default(),
+        issues: Issues::default(),
+        managed: BTreeMap::new(),
+        per_origin: BTreeMap::new(),
+    };
+    let mut accounts: BTreeMap<&str, Account> = BTreeMap::new();
+    let mut scopes_of: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+
+    // Managed policies are global by ARN; intern each default version once.
+    let mut managed_details: BTreeMap<&str, (&ManagedPolicyDetail, &str)> = BTreeMap::new();
+    for f in gaads {
+        for p in f.gaad.policies.iter().flatten() {
+            managed_details
+                .entry(p.arn.as_str())
+                .or_insert((p, &f.origin));
+        }
+    }
+    for (arn, (p, origin)) in managed_details {
+        let result = match p.default_version().and_then(|v| v.document.as_ref()) {
+            Some(doc) => gaad::decode_document(doc)
+                .map(|d| ctx.inventory.intern_policy(d))
+                .map_err(|e| format!("managed policy {arn}: {e}")),
+            None => Err(format!(
+                "managed policy {arn}: the export has no document for its default version"
+            )),
+        };
+        if let Err(e) = &result {
+            ctx.issues.add(origin, e.clone());
+        }
+        ctx.managed.insert(arn, result);
+    }
+
+    for f in gaads {
+        let origin = f.origin.as_str();
+        let g = &f.gaad;
+        let mut seen_accounts = BTreeSet::new();
+        for u in g.user_detail_list.iter().flatten() {
+            if let Some(acct) = account_of(&u.arn) {
+                seen_accounts.insert(acct);
+                let a = accounts.entry(acct).or_default();
+                a.users.entry(u.arn.as_str()).or_insert((u, origin));
+            }
+        }
+        for r in g.role_detail_list.iter().flatten() {
+            if let Some(acct) = account_of(&r.arn) {
+                seen_accounts.insert(acct);
+                let a = accounts.entry(acct).or_default();
+                a.roles.entry(r.arn.as_str()).or_insert((r, origin));
+            }
+        }
+        for gr in g.group_detail_list.iter().flatten() {
+            if let Some(acct) = account_of(&gr.arn) {
+                seen_accounts.insert(acct);
+                let a = accounts.entry(acct).or_default();
+                a.groups
+                    .entry(gr.group_name.as_str())
+                    .or_insert((gr, origin));
+            }
+        }
+        for p in g.policies.iter().flatten() {
+            if let Some(acct) = account_of(&p.arn).filter(|a| *a != "aws") {
+                seen_accounts.insert(acct);
+            }
+        }
+        for acct in &seen_accounts {
+            let a = accounts.entry(acct).or_default();
+            a.has_gaad = true;
+            if g.is_truncated {
+                a.gaad_truncated = true;
+            } else {
+                a.gaad_complete = true;
+            }
+        }
+        scopes_of.entry(origin).or_default().extend(seen_accounts);
+    }
+    for f in reports {
+        let origin = f.origin.as_str();
+        for message in &f.row_errors {
+            ctx.issues.add(origin, message.clone());
+        }
+        for row in &f.rows {
+            if let Some(acct) = account_of(&row.arn) {
+                let a = accounts.entry(acct).or_default();
+                a.has_report = true;
+                a.report.entry(row.arn.as_str()).or_insert((row, origin));
+                scopes_of.entry(origin).or_default().insert(acct);
+            }
+        }
+    }
+
+    let mut notes: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut truncated: BTreeSet<&str> = BTreeSet::new();
+    for (acct, account) in &accounts {
+        normalize_account(&mut ctx, acct, account);
+        if account.has_gaad && !account.has_report {
+            for f in gaads.iter().filter(|f| {
+                scopes_of
+                    .get(f.origin.as_str())
+                    .is_some_and(|s| s.contains(acct))
+            }) {
+                notes.entry(f.origin.as_str()).or_default().push(format!(
+                    "no credential report for account {acct}: access keys and console passwords are unknown, so key rules are not evaluated and people cannot be told from automation users; {}",
+                    crate::REPORT_HINT
+                ));
+            }
+        }
+        if account.has_report && !account.has_gaad {
+            for f in reports.iter().filter(|f| {
+                scopes_of
+                    .get(f.origin.as_str())
+                    .is_some_and(|s| s.contains(acct))
+            }) {
+                notes.entry(f.origin.as_str()).or_default().push(format!(
+                    "no GetAccountAuthorizationDetails export for account {acct}: roles, permissions and tags are not judged; {}",
+                    crate::GAAD_HINT
+                ));
+            }
+        }
+        if account.gaad_truncated && !account.gaad_complete {
+            for f in gaads.iter().filter(|f| {
+                f.gaad.is_truncated
+                    && scopes_of
+                        .get(f.origin.as_str())
+                        .is_some_and(|s| s.contains(acct))
+            }) {
+                truncated.insert(f.origin.as_str());
+            }
+        }
+    }
+
+    let Ctx {
+        mut inventory,
+        issues,
+        per_origin,
+        ..
+    } = ctx;
+    let origins = gaads
+        .iter()
+        .map(|f| f.origin.as_str())
+        .chain(reports.iter().map(|f| f.origin.as_str()));
+    for origin in origins {
+        let problems = issues.0.get(origin).map(Vec::as_slice).unwrap_or(&[]);
+        let mut status = SourceStatus::Ok;
+        let mut parts = Vec::new();
+        if truncated.contains(origin) {
+            status = SourceStatus::Partial;
+            parts.push("the export is one page of several (IsTruncated is true) and no last page was given: identities on other pages are missing; export without --max-items, or give every page file".to_string());
+        }
+        if !problems.is_empty() {
+            status = SourceStatus::Partial;
+            let shown: Vec<&str> = problems.iter().take(5).map(String::as_str).collect();
+            let more = problems.len().saturating_sub(shown.len());
+            let mut text = format!(
+                "{} item(s) could not be read: {}",
+                problems.len(),
+                shown.join("; ")
+            );
+            if more > 0 {
+                text.push_str(&format!("; and {more} more"));
+            }
+            parts.push(text);
+        }
+        parts.extend(notes.get(origin).into_iter().flatten().cloned());
+        inventory.sources.push(SourceReport {
+            connector: CONNECTOR.to_string(),
+            scope: scopes_of
+                .get(origin)
+                .map(|s| s.iter().copied().collect::<Vec<_>>().join(","))
+                .unwrap_or_default(),
+            origin: origin.to_string(),
+            status,
+            identities: per_origin.get(origin).copied().unwrap_or(0),
+            message: (!parts.is_empty()).then(|| parts.join(". ")),
+        });
+    }
+    inventory
+}
+
+fn normalize_account<'a>(ctx: &mut Ctx<'a>, acct: &str, account: &Account<'a>) {
+    // Users: from the GAAD, joined to the report; plus report rows the GAAD does not have.
+    let mut user_arns: BTreeSet<&str> = account.users.keys().copied().collect();
+    user_arns.extend(
+        account
+            .report
+            .iter()
+            .filter(|(_, (r, _))| !r.is_root())
+            .map(|(arn, _)| *arn),
+    );
+    for arn in user_arns {
+        let detail = account.users.get(arn);
+        let row = account.report.get(arn);
+        if let Some(identity) =
+            user_identity(ctx, acct, account, arn, detail.copied(), row.copied())
+        {
+            for origin in detail.map(|d| d.1).into_iter().chain(row.map(|r| r.1)) {
+                *ctx.per_origin.entry(origin).or_default() += 1;
+            }
+            ctx.inventory.identities.push(identity);
+        }
+    }
+    for (arn, (role, origin)) in &account.roles {
+        let identity = role_identity(ctx, acct, arn, role, origin);
+        *ctx.per_origin.entry(origin).or_default() += 1;
+        ctx.inventory.identities.push(identity);
+    }
+    for (row, origin) in account.report.values().filter(|(r, _)| r.is_root()) {
+        let creds = report_credentials(row);
+        if creds.is_empty() {
+            *ctx.inventory
+                .excluded
+                .entry(EXCLUDED_ROOT_WITHOUT_KEYS.to_string())
+                .or_default() += 1;
+            continue;
+        }
+        let mut id = Identity::new(providers::AWS, kinds::AWS_ROOT, row.arn.clone(), "root");
+        id.scope = acct.to_string();
+        id.origin = Some(origin.to_string());
+        id.created_at = row.created_at;
+        id.last_used = creds
+            .iter()
+            .fold(row.password_last_used, |acc, c| acc.latest(c.last_used));
+        id.credentials = creds;
+        id.native = Native::AwsRoot;
+        *ctx.per_origin.entry(origin).or_default() += 1;
+        ctx.inventory.identities.push(id);
+    }
+}
+
+fn user_identity<'a>(
+    ctx: &mut Ctx<'a>,
+    acct: &str,
+    account: &Account<'a>,
+    arn: &str,
+    detail: Option<(&'a gaad::UserDetail, &'a str)>,
+    row: Option<(&'a ReportRow, &'a str)>,
+) -> Option<Identity> {
+    let credentials = row.map(|(r, _)| report_credentials(r)).unwrap_or_default();
+    let console = row.map(|(r, _)| ConsoleAccess {
+        password_enabled: r.password_enabled.unwrap_or(false),
+        password_last_used: r.password_last_used,
+        mfa_active: r.mfa_active,
+    });
+    // A person: signs in with a password and holds no active programmatic credential.
+    if console.as_ref().is_some_and(|c| c.password_enabled)
+        && !credentials
+            .iter()
+            .any(|c| c.status == CredentialStatus::Active)
+    {
+        *ctx.inventory
+            .excluded
+            .entry(EXCLUDED_CONSOLE_USER.to_string())
+            .or_default() += 1;
+        return None;
+    }
+
+    let name = detail
+        .map(|(d, _)| d.user_name.clone())
+        .or_else(|| row.map(|(r, _)| r.user.clone()))
+        .unwrap_or_default();
+    let mut id = Identity::new(providers::AWS, kinds::IAM_USER, arn, name);
+    id.scope = acct.to_string();
+    id.origin = detail.map(|d| d.1).or(row.map(|r| r.1)).map(str::to_string);
+    id.created_at = detail
+        .and_then(|(d, _)| d.create_date)
+        .or(row.and_then(|(r, _)| r.created_at));
+    let console_use = console
+        .as_ref()
+        .map(|c| c.password_last_used)
+        .filter(|u| matches!(u, LastUsed::At(_)))
+        .unwrap_or(LastUsed::Unknown);
+    id.last_used = if row.is_some() {
+        credentials
+            .iter()
+            .fold(LastUsed::Never, |acc, c| acc.latest(c.last_used))
+            .latest(console_use)
+    } else {
+        LastUsed::Unknown
+    };
+    id.credentials = credentials;
+    let mut groups = Vec::new();
+    if let Some((d, origin)) = detail {
+        id.tags = d
+            .tags
+            .iter()
+            .map(|t| (t.key.clone(), t.value.clone()))
+            .collect();
+        let principal = format!("user {}", d.user_name);
+        inline_permissions(
+            ctx,
+            &mut id.permissions,
+            &d.user_policy_list,
+            PermissionSource::Inline,
+            None,
+            &principal,
+            origin,
+        );
+        managed_permissions(
+            ctx,
+            &mut id.permissions,
+            &d.attached_managed_policies,
+            PermissionSource::Managed,
+            None,
+        );
+        for group_name in &d.group_list {
+            groups.push(group_name.clone());
+            match account.groups.get(group_name.as_str()) {
+                Some((g, gorigin)) => {
+                    let gp = format!("group {}", g.group_name);
+                    inline_permissions(ctx, &mut id.permissions, &g.group_policy_list, PermissionSource::GroupInline, Some(&g.group_name), &gp, gorigin);
+                    managed_permissions(ctx, &mut id.permissions, &g.attached_managed_policies, PermissionSource::GroupManaged, Some(&g.group_name));
+                }
+                None => ctx.issues.add(
+                    origin,
+                    format!("{principal}: group {group_name} is not in the export, so its policies are unknown"),
+                ),
+            }
+        }
+        if let Some(b) = &d.permissions_boundary {
+            boundary_permission(ctx, &mut id.permissions, &b.permissions_boundary_arn);
+        }
+    }
+    id.native = Native::AwsUser {
+        path: detail
+            .map(|(d, _)| d.path.clone())
+            .unwrap_or_else(|| "/".to_string()),
+        groups,
+        console,
+    };
+    Some(id)
+}
+
+fn role_identity(
+    ctx: &mut Ctx<'_>,
+    acct: &str,
+    arn: &str,
+    role: &gaad::RoleDetail,
+    origin: &str,
+) -> Identity {
+    let mut id = Identity::new(providers::AWS, kinds::IAM_ROLE, arn, role.role_name.clone());
+    id.scope = acct.to_string();
+    id.origin = Some(origin.to_string());
+    id.created_at = role.create_date;
+    id.last_used = match &role.role_last_used {
+        None => LastUsed::Unknown,
+        Some(u) => u
+            .last_used_date
+            .map(LastUsed::At)
+            .unwrap_or(LastUsed::Never),
+    };
+    id.tags = role
+        .tags
+        .iter()
+        .map(|t| (t.key.clone(), t.value.clone()))
+        .collect();
+    id.provider_managed = role.path.starts_with("/aws-service-role/");
+    let principal = format!("role {}", role.role_name);
+    match role.assume_role_policy_document.as_ref() {
+        Some(doc) => match gaad::decode_document(doc) {
+            Ok(d) => id.trust = Some(ctx.inventory.intern_policy(d)),
+            Err(e) => ctx
+                .issues
+                .add(origin, format!("{principal}: trust policy: {e}")),
+        },
+        None => ctx.issues.add(
+            origin,
+            format!("{principal}: the export has no AssumeRolePolicyDocument"),
+        ),
+    }
+    inline_permissions(
+        ctx,
+        &mut id.permissions,
+        &role.role_policy_list,
+        PermissionSource::Inline,
+        None,
+        &principal,
+        origin,
+    );
+    managed_permissions(
+        ctx,
+        &mut id.permissions,
+        &role.attached_managed_policies,
+        PermissionSource::Managed,
+        None,
+    );
+    if let Some(b) = &role.permissions_boundary {
+        boundary_permission(ctx, &mut id.permissions, &b.permissions_boundary_arn);
+    }
+    id.native = Native::AwsRole {
+        path: role.path.clone(),
+        last_used_region: role.role_last_used.as_ref().and_then(|u| u.region.clone()),
+        instance_profiles: role
+            .instance_profile_list
+            .iter()
+            .map(|p| p.instance_profile_name.clone())
+            .collect(),
+    };
+    id
+}
+
+fn inline_permissions(
+    ctx: &mut Ctx<'_>,
+    out: &mut Vec<Permission>,
+    list: &[InlinePolicy],
+    source: PermissionSource,
+    group: Option<&str>,
+    principal: &str,
+    origin: &str,
+) {
+    for p in list {
+        let policy = match p.policy_document.as_ref().map(gaad::decode_document) {
+            Some(Ok(doc)) => Some(ctx.inventory.intern_policy(doc)),
+            Some(Err(e)) => {
+                ctx.issues.add(
+                    origin,
+                    format!("{principal}: inline policy {}: {e}", p.policy_name),
+                );
+                None
+            }
+            None => {
+                ctx.issues.add(
+                    origin,
+                    format!(
+                        "{principal}: inline policy {} has no PolicyDocument",
+                        p.policy_name
+                    ),
+                );
+                None
+            }
+        };
+        out.push(Permission {
+            source,
+            name: p.policy_name.clone(),
+            arn: None,
+            group: group.map(str::to_string),
+            policy,
+        });
+    }
+}
+
+fn managed_permissions(
+    ctx: &Ctx<'_>,
+    out: &mut Vec<Permission>,
+    list: &[AttachedPolicy],
+    source: PermissionSource,
+    group: Option<&str>,
+) {
+    for p in list {
+        out.push(Permission {
+            source,
+            name: p.policy_name.clone(),
+            arn: Some(p.policy_arn.clone()),
+            group: group.map(str::to_string),
+            policy: ctx
+                .managed
+                .get(p.policy_arn.as_str())
+                .and_then(|r| r.as_ref().ok().cloned()),
+        });
+    }
+}
+
+fn boundary_permission(ctx: &Ctx<'_>, out: &mut Vec<Permission>, arn: &str) {
+    let name = arn.rsplit('/').next().unwrap_or(arn).to_string();
+    out.push(Permission {
+        source: PermissionSource::Boundary,
+        name,
+        arn: Some(arn.to_string()),
+        group: None,
+        policy: ctx.managed.get(arn).and_then(|r| r.as_ref().ok().cloned()),
+    });
+}
+
+fn report_credentials(row: &ReportRow) -> Vec<Credential> {
+    let mut out = Vec::new();
+    for (i, slot) in row.access_keys.iter().enumerate() {
+        if let Some(k) = slot {
+            let mut details = BTreeMap::new();
+            if let Some(r) = &k.last_used_region {
+                details.insert("last_used_region".to_string(), r.clone());
+            }
+            if let Some(s) = &k.last_used_service {
+                details.insert("last_used_service".to_string(), s.clone());
+            }
+            out.push(Credential {
+                id: format!("access_key_{}", i + 1),
+                kind: credential_kinds::AWS_ACCESS_KEY.to_string(),
+                status: if k.active {
+                    CredentialStatus::Active
+                } else {
+                    CredentialStatus::Inactive
+                },
+                created_at: Some(k.last_rotated),
+                last_used: k.last_used,
+                expires_at: None,
+                details,
+            });
+        }
+    }
+    for (i, slot) in row.certs.iter().enumerate() {
+        if let Some(c) = slot {
+            out.push(Credential {
+                id: format!("signing_certificate_{}", i + 1),
+                kind: credential_kinds::AWS_SIGNING_CERTIFICATE.to_string(),
+                status: if c.active {
+                    CredentialStatus::Active
+                } else {
+                    CredentialStatus::Inactive
+                },
+                created_at: Some(c.last_rotated),
+                last_used: LastUsed::Unknown,
+                expires_at: None,
+                details: BTreeMap::new(),
+            });
+        }
+    }
+    out
+}

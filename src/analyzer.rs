@@ -1,0 +1,247 @@
+//! Runs every enabled rule over every identity in parallel, then scores each identity.
+//!
+//! Policy documents are compiled once for the whole inventory ([`PolicyIndex`]); each identity's
+//! effective permissions are combined from them. Output order does not depend on input order:
+//! identities are sorted by risk then natural key, findings by severity, rule and fingerprint.
+
+use crate::config::Config;
+use crate::finding::{Finding, RuleMeta, Severity};
+use crate::policy::{Effective, PolicyIndex};
+use crate::rules::{self, Ctx, Rule, Subject};
+use chrono::{DateTime, Utc};
+use nhi_api::{Identity, Inventory, Owner};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+/// A finding with its rule and its stable fingerprint.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    pub meta: &'static RuleMeta,
+    pub finding: Finding,
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Risk {
+    pub score: u8,
+    /// The highest finding severity; `None` for an identity with no findings.
+    pub severity: Option<Severity>,
+}
+
+#[derive(Debug)]
+pub struct Assessment<'a> {
+    pub identity: &'a Identity,
+    pub owner: Option<Owner>,
+    pub findings: Vec<Judged>,
+    pub risk: Risk,
+    /// Whether rules ran on it (provider-managed identities are not judged by default).
+    pub judged: bool,
+}
+
+#[derive(Debug)]
+pub struct Analysis<'a> {
+    pub assessments: Vec<Assessment<'a>>,
+    pub rules: Vec<&'static RuleMeta>,
+}
+
+/// Weight of one finding in the risk score.
+pub fn weight(s: Severity) -> u32 {
+    match s {
+        Severity::Critical => 70,
+        Severity::High => 40,
+        Severity::Medium => 20,
+        Severity::Low => 8,
+        Severity::Info => 0,
+    }
+}
+
+/// Risk score 0–100: the weight of the worst finding, plus a quarter of each other finding's
+/// weight, capped at 100. One critical is 70; a high with two mediums is 40 + 5 + 5 = 50.
+pub fn score(findings: &[Judged]) -> Risk {
+    let mut weights: Vec<u32> = findings
+        .iter()
+        .map(|j| weight(j.finding.severity))
+        .collect();
+    weights.sort_unstable_by(|a, b| b.cmp(a));
+    let total = weights
+        .split_first()
+        .map(|(top, rest)| top + rest.iter().map(|w| w / 4).sum::<u32>())
+        .unwrap_or(0);
+    Risk {
+        score: total.min(100) as u8,
+        severity: findings.iter().map(|j| j.finding.severity).max(),
+    }
+}
+
+/// Stable id of a finding: rule, provider, scope, identity and credential; never names, times
+/// or order, so it survives renames of display fields, re-runs and file splits.
+pub fn fingerprint(rule_id: &str, identity: &Identity, credential_id: Option<&str>) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        rule_id,
+        identity.provider.as_str(),
+        identity.scope.as_str(),
+        identity.id.as_str(),
+        credential_id.unwrap_or(""),
+    ] {
+        h.update(part.as_bytes());
+        h.update([0x1f]);
+    }
+    h.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+pub fn analyze<'a>(inventory: &'a Inventory, config: &Config, now: DateTime<Utc>) -> Analysis<'a> {
+    let rules: Vec<&'static dyn Rule> = rules::all()
+        .into_iter()
+        .filter(|r| !config.is_disabled(r.meta().id))
+        .collect();
+    let index = PolicyIndex::build(&inventory.policies);
+    tracing::debug!(
+        policies = index.len(),
+        identities = inventory.identities.len(),
+        rules = rules.len(),
+        "analyzing"
+    );
+    let ctx = Ctx { now, config };
+    let mut assessments: Vec<Assessment> = inventory
+        .identities
+        .par_iter()
+        .map(|identity| {
+            let owner = crate::owner::resolve(identity, &config.ownership);
+            let judged = !identity.provider_managed || config.aws.judge_service_linked_roles;
+            let mut findings = Vec::new();
+            if judged {
+                let effective = Effective::of(identity, &index);
+                let subject = Subject {
+                    identity,
+                    effective: &effective,
+                    trust: identity
+                        .trust
+                        .as_deref()
+                        .and_then(|k| inventory.policies.get(k)),
+                    owner: owner.as_ref(),
+                };
+                for rule in &rules {
+                    let meta = rule.meta();
+                    for mut finding in rule.check(&subject, &ctx) {
+                        if let Some(s) = config.rules.severity.get(meta.id) {
+                            finding.severity = *s;
+                        }
+                        let fingerprint =
+                            fingerprint(meta.id, identity, finding.credential_id.as_deref());
+                        findings.push(Judged {
+                            meta,
+                            finding,
+                            fingerprint,
+                        });
+                    }
+                }
+            }
+            findings.sort_by(|a, b| {
+                b.finding
+                    .severity
+                    .cmp(&a.finding.severity)
+                    .then_with(|| a.meta.id.cmp(b.meta.id))
+                    .then_with(|| a.fingerprint.cmp(&b.fingerprint))
+            });
+            let risk = score(&findings);
+            Assessment {
+                identity,
+                owner,
+                findings,
+                risk,
+                judged,
+            }
+        })
+        .collect();
+    assessments.sort_by(|a, b| {
+        b.risk.score.cmp(&a.risk.score).then_with(|| {
+            let (x, y) = (a.identity, b.identity);
+            (&x.provider, &x.scope, &x.kind, &x.id).cmp(&(&y.provider, &y.scope, &y.kind, &y.id))
+        })
+    });
+    Analysis {
+        assessments,
+        rules: rules.iter().map(|r| r.meta()).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Category, Owasp};
+    use nhi_api::{kinds, providers};
+
+    static META: RuleMeta = RuleMeta {
+        id: "test-rule",
+        title: "t",
+        category: Category::Hygiene,
+        severity: Severity::High,
+        provider: "aws",
+        owasp: &[Owasp::Reuse],
+        cis: &[],
+        description: "",
+        remediation: "",
+        config: &[],
+        references: &[],
+    };
+
+    fn judged(s: Severity) -> Judged {
+        Judged {
+            meta: &META,
+            finding: Finding::new(&META, "m").severity(s),
+            fingerprint: String::new(),
+        }
+    }
+
+    #[test]
+    fn score_formula() {
+        assert_eq!(
+            score(&[]),
+            Risk {
+                score: 0,
+                severity: None
+            }
+        );
+        assert_eq!(score(&[judged(Severity::Critical)]).score, 70);
+        assert_eq!(
+            score(&[
+                judged(Severity::Medium),
+                judged(Severity::High),
+                judged(Severity::Medium)
+            ])
+            .score,
+            50
+        );
+        let many: Vec<Judged> = (0..6).map(|_| judged(Severity::Critical)).collect();
+        assert_eq!(
+            score(&many),
+            Risk {
+                score: 100,
+                severity: Some(Severity::Critical)
+            }
+        );
+    }
+
+    #[test]
+    fn fingerprints_depend_on_natural_keys_only() {
+        let mut a = Identity::new(
+            providers::AWS,
+            kinds::IAM_USER,
+            "arn:aws:iam::1:user/x",
+            "x",
+        );
+        a.scope = "1".into();
+        let f1 = fingerprint("r", &a, Some("access_key_1"));
+        a.name = "renamed".into();
+        a.tags.insert("k".into(), "v".into());
+        assert_eq!(fingerprint("r", &a, Some("access_key_1")), f1);
+        assert_ne!(fingerprint("r", &a, Some("access_key_2")), f1);
+        assert_ne!(fingerprint("r", &a, None), f1);
+        assert_ne!(fingerprint("s", &a, Some("access_key_1")), f1);
+        assert_eq!(f1.len(), 32);
+    }
+}

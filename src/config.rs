@@ -1,0 +1,272 @@
+//! `nhi.toml`: thresholds, owner tag keys, disabled rules and severity overrides.
+//!
+//! The file is validated up front: an unknown key, a rule id that does not exist or a threshold
+//! of zero is an error naming the key and its line, before anything is scanned.
+
+use crate::finding::Severity;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The file looked for in the working directory when `--config` is not given.
+pub const DEFAULT_FILE: &str = "nhi.toml";
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub thresholds: Thresholds,
+    #[serde(default)]
+    pub ownership: Ownership,
+    #[serde(default)]
+    pub rules: RulesConfig,
+    #[serde(default)]
+    pub aws: AwsConfig,
+}
+
+/// Ages, in days, past which rules fire.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Thresholds {
+    /// An active access key not used for this long is stale (CIS 1.12: 45). A key never used is
+    /// judged by its age, so a new key has this long to be used first.
+    pub access_key_unused_days: u32,
+    /// An active access key older than this should have been rotated (CIS 1.14: 90).
+    pub access_key_max_age_days: u32,
+    /// A role not assumed for this long, and older than this, is stale.
+    pub role_unused_days: u32,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            access_key_unused_days: 45,
+            access_key_max_age_days: 90,
+            role_unused_days: 90,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Ownership {
+    /// Tag keys that name an identity's owner, in order of preference; compared without regard
+    /// to case.
+    pub owner_tag_keys: Vec<String>,
+}
+
+impl Default for Ownership {
+    fn default() -> Self {
+        Ownership {
+            owner_tag_keys: ["owner", "team", "contact", "maintainer", "owner-email"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RulesConfig {
+    /// Rule ids not to run.
+    pub disabled: Vec<String>,
+    /// Rule id to the severity its findings get instead of the rule's own.
+    pub severity: BTreeMap<String, Severity>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AwsConfig {
+    /// Judge identities AWS manages itself (service-linked roles). They are always inventoried.
+    pub judge_service_linked_roles: bool,
+    /// Accounts trusted without an ExternalId (your own organization's accounts).
+    pub trusted_accounts: Vec<String>,
+    /// Service principals whose trust needs no aws:SourceArn/aws:SourceAccount condition: the
+    /// service can only act for resources in your own account, so there is no confused deputy.
+    pub services_without_confused_deputy: Vec<String>,
+}
+
+impl Default for AwsConfig {
+    fn default() -> Self {
+        AwsConfig {
+            judge_service_linked_roles: false,
+            trusted_accounts: Vec::new(),
+            services_without_confused_deputy: [
+                "ec2.amazonaws.com",
+                "lambda.amazonaws.com",
+                "edgelambda.amazonaws.com",
+                "ecs-tasks.amazonaws.com",
+                "eks.amazonaws.com",
+                "eks-fargate-pods.amazonaws.com",
+                "pods.eks.amazonaws.com",
+                "states.amazonaws.com",
+                "apigateway.amazonaws.com",
+                "build.apigateway.amazonaws.com",
+                "codebuild.amazonaws.com",
+                "glue.amazonaws.com",
+                "batch.amazonaws.com",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read the config file: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl Config {
+    /// Load `--config FILE`, or `nhi.toml` in the working directory if it exists, or defaults.
+    pub fn load(explicit: Option<&Path>, known_rules: &[&str]) -> Result<Config, ConfigError> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None => {
+                let p = PathBuf::from(DEFAULT_FILE);
+                if !p.is_file() {
+                    return Ok(Config::default());
+                }
+                p
+            }
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        Self::parse(&text, known_rules).map_err(|message| ConfigError::Invalid { path, message })
+    }
+
+    /// Parse and validate config text; the error names the key and its line.
+    pub fn parse(text: &str, known_rules: &[&str]) -> Result<Config, String> {
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string().trim().to_string())?;
+        let at = |needle: &str| -> String {
+            text.lines()
+                .position(|l| l.contains(needle))
+                .map(|i| format!("line {}: ", i + 1))
+                .unwrap_or_default()
+        };
+        let unknown_rule = |id: &str, key: &str| {
+            format!(
+                "{}{key}: no rule has the id {id:?}; `nhi rules` lists them",
+                at(id)
+            )
+        };
+        for id in &config.rules.disabled {
+            if !known_rules.contains(&id.as_str()) {
+                return Err(unknown_rule(id, "rules.disabled"));
+            }
+        }
+        for id in config.rules.severity.keys() {
+            if !known_rules.contains(&id.as_str()) {
+                return Err(unknown_rule(id, "rules.severity"));
+            }
+        }
+        let t = &config.thresholds;
+        for (key, v) in [
+            ("access_key_unused_days", t.access_key_unused_days),
+            ("access_key_max_age_days", t.access_key_max_age_days),
+            ("role_unused_days", t.role_unused_days),
+        ] {
+            if v == 0 {
+                return Err(format!(
+                    "{}thresholds.{key}: must be at least 1 day",
+                    at(key)
+                ));
+            }
+        }
+        if config
+            .ownership
+            .owner_tag_keys
+            .iter()
+            .any(|k| k.trim().is_empty())
+        {
+            return Err(format!(
+                "{}ownership.owner_tag_keys: tag keys must not be empty",
+                at("owner_tag_keys")
+            ));
+        }
+        for acct in &config.aws.trusted_accounts {
+            if acct.len() != 12 || !acct.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!(
+                    "{}aws.trusted_accounts: {acct:?} is not a 12-digit AWS account id",
+                    at(acct)
+                ));
+            }
+        }
+        Ok(config)
+    }
+
+    pub fn is_disabled(&self, rule_id: &str) -> bool {
+        self.rules.disabled.iter().any(|d| d == rule_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: &[&str] = &["aws-no-owner", "aws-role-unused"];
+
+    #[test]
+    fn empty_config_is_defaults() {
+        let c = Config::parse("", RULES).expect("valid");
+        assert_eq!(c.thresholds.access_key_unused_days, 45);
+        assert_eq!(c.thresholds.access_key_max_age_days, 90);
+        assert_eq!(c.thresholds.role_unused_days, 90);
+    }
+
+    #[test]
+    fn full_config() {
+        let c = Config::parse(
+            r#"
+[thresholds]
+access_key_unused_days = 30
+[ownership]
+owner_tag_keys = ["squad"]
+[rules]
+disabled = ["aws-no-owner"]
+severity = { "aws-role-unused" = "high" }
+[aws]
+trusted_accounts = ["111122223333"]
+"#,
+            RULES,
+        )
+        .expect("valid");
+        assert_eq!(c.thresholds.access_key_unused_days, 30);
+        assert_eq!(c.thresholds.role_unused_days, 90);
+        assert!(c.is_disabled("aws-no-owner"));
+        assert_eq!(c.rules.severity["aws-role-unused"], Severity::High);
+        assert_eq!(c.ownership.owner_tag_keys, vec!["squad".to_string()]);
+    }
+
+    #[test]
+    fn unknown_keys_are_named_with_their_line() {
+        let err =
+            Config::parse("[thresholds]\nkey_unused_days = 3\n", RULES).expect_err("unknown key");
+        assert!(err.contains("key_unused_days"), "{err}");
+        assert!(err.contains("line 2"), "{err}");
+        let err = Config::parse("colour = 1\n", RULES).expect_err("unknown top key");
+        assert!(err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn unknown_rules_and_bad_values_are_errors() {
+        let err = Config::parse("[rules]\n\ndisabled = [\"aws-nope\"]\n", RULES).expect_err("rule");
+        assert!(err.contains("line 3: rules.disabled"), "{err}");
+        assert!(err.contains("aws-nope"), "{err}");
+        let err =
+            Config::parse("[rules.severity]\naws-no-owner = \"huge\"\n", RULES).expect_err("sev");
+        assert!(err.contains("huge"), "{err}");
+        let err = Config::parse("[thresholds]\nrole_unused_days = 0\n", RULES).expect_err("zero");
+        assert!(err.contains("thresholds.role_unused_days"), "{err}");
+        let err = Config::parse("[aws]\ntrusted_accounts = [\"12\"]\n", RULES).expect_err("acct");
+        assert!(err.contains("12-digit"), "{err}");
+    }
+}

@@ -1,0 +1,200 @@
+//! The vocabulary of judgement: severity, confidence, category, OWASP NHI mapping, rule metadata
+//! and the findings rules emit.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How sure a rule is that the finding is real (a wildcard resource is certain; a grant under a
+/// condition, or beside a policy whose content is unknown, less so).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+/// What a finding is about. These names are part of the report contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Category {
+    /// Not used.
+    #[serde(rename = "staleness")]
+    Staleness,
+    /// What it may do.
+    #[serde(rename = "over-privilege")]
+    OverPrivilege,
+    /// Who answers for it.
+    #[serde(rename = "ownership")]
+    Ownership,
+    /// How its credentials are kept: age, count, expiry, root.
+    #[serde(rename = "hygiene")]
+    Hygiene,
+    /// Who may become it.
+    #[serde(rename = "exposure")]
+    Exposure,
+}
+
+impl Category {
+    pub const ALL: [Category; 5] = [
+        Category::Staleness,
+        Category::OverPrivilege,
+        Category::Ownership,
+        Category::Hygiene,
+        Category::Exposure,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Staleness => "staleness",
+            Category::OverPrivilege => "over-privilege",
+            Category::Ownership => "ownership",
+            Category::Hygiene => "hygiene",
+            Category::Exposure => "exposure",
+        }
+    }
+}
+
+/// OWASP Top 10 Non-Human Identities Risks (2025).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Owasp {
+    #[serde(rename = "NHI1")]
+    ImproperOffboarding,
+    #[serde(rename = "NHI2")]
+    SecretLeakage,
+    #[serde(rename = "NHI3")]
+    VulnerableThirdParty,
+    #[serde(rename = "NHI4")]
+    InsecureAuthentication,
+    #[serde(rename = "NHI5")]
+    Overprivileged,
+    #[serde(rename = "NHI6")]
+    InsecureCloudDeployment,
+    #[serde(rename = "NHI7")]
+    LongLivedSecrets,
+    #[serde(rename = "NHI8")]
+    EnvironmentIsolation,
+    #[serde(rename = "NHI9")]
+    Reuse,
+    #[serde(rename = "NHI10")]
+    HumanUse,
+}
+
+impl Owasp {
+    pub fn code(self) -> &'static str {
+        match self {
+            Owasp::ImproperOffboarding => "NHI1",
+            Owasp::SecretLeakage => "NHI2",
+            Owasp::VulnerableThirdParty => "NHI3",
+            Owasp::InsecureAuthentication => "NHI4",
+            Owasp::Overprivileged => "NHI5",
+            Owasp::InsecureCloudDeployment => "NHI6",
+            Owasp::LongLivedSecrets => "NHI7",
+            Owasp::EnvironmentIsolation => "NHI8",
+            Owasp::Reuse => "NHI9",
+            Owasp::HumanUse => "NHI10",
+        }
+    }
+}
+
+/// Everything about a rule that does not depend on the identity it judges.
+#[derive(Debug, Serialize)]
+pub struct RuleMeta {
+    /// Stable id, also the rule's file name (with `_` for `-`).
+    pub id: &'static str,
+    pub title: &'static str,
+    pub category: Category,
+    /// Default severity; a finding may raise or lower it for a specific case, config may override.
+    pub severity: Severity,
+    /// Provider whose identities the rule judges.
+    pub provider: &'static str,
+    pub owasp: &'static [Owasp],
+    /// CIS AWS Foundations Benchmark v3.0 controls, where one applies.
+    pub cis: &'static [&'static str],
+    /// What the rule looks for and why it matters.
+    pub description: &'static str,
+    pub remediation: &'static str,
+    /// nhi.toml keys the rule reads.
+    pub config: &'static [&'static str],
+    pub references: &'static [&'static str],
+}
+
+/// What a rule reports about one identity (or one of its credentials).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub rule_id: &'static str,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub message: String,
+    /// Facts behind the finding, as a JSON object with sorted keys.
+    pub evidence: serde_json::Value,
+    pub credential_id: Option<String>,
+}
+
+impl Finding {
+    pub fn new(meta: &RuleMeta, message: impl Into<String>) -> Self {
+        Finding {
+            rule_id: meta.id,
+            severity: meta.severity,
+            confidence: Confidence::High,
+            message: message.into(),
+            evidence: serde_json::Value::Object(Default::default()),
+            credential_id: None,
+        }
+    }
+
+    pub fn severity(mut self, s: Severity) -> Self {
+        self.severity = s;
+        self
+    }
+
+    pub fn confidence(mut self, c: Confidence) -> Self {
+        self.confidence = c;
+        self
+    }
+
+    pub fn evidence(mut self, e: serde_json::Value) -> Self {
+        self.evidence = e;
+        self
+    }
+
+    pub fn credential(mut self, id: &str) -> Self {
+        self.credential_id = Some(id.to_string());
+        self
+    }
+}

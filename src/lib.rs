@@ -1,0 +1,18 @@
+//! nhi: find and judge non-human identities.
+//!
+//! The flow runs one way: sources ([`sources`], connector crates) produce an
+//! [`nhi_api::Inventory`]; the [`analyzer`] runs the [`rules`] over it in parallel and scores each
+//! identity; [`report::Report`] is the one frozen output struct; [`render`] writes it as a table,
+//! JSON, NDJSON, CSV or SARIF.
+
+pub mod analyzer;
+pub mod config;
+pub mod finding;
+pub mod owner;
+pub mod policy;
+pub mod render;
+pub mod report;
+pub mod rules;
+pub mod sources;
+
+pub use nhi_api as api;

@@ -1,0 +1,292 @@
+//! The `nhi` command line.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use nhi::config::Config;
+use nhi::finding::Severity;
+use nhi::render::{self, Format, TableOptions};
+use nhi::report::Report;
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit codes, as documented in the README.
+const EXIT_FINDINGS: u8 = 1;
+const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser)]
+#[command(name = "nhi", version, about = "Find and judge non-human identities: service accounts, access keys, roles, tokens", long_about = None)]
+struct Cli {
+    /// More logging on stderr (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Print nothing on stderr but errors.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Collect identities from the sources, judge them, and write a report.
+    Scan(ScanArgs),
+    /// Collect identities from the sources and write the normalized inventory (JSON), to be
+    /// judged later with `nhi scan --from FILE`, possibly on another machine.
+    Collect(CollectArgs),
+    /// List the rules nhi applies.
+    Rules(RulesArgs),
+}
+
+#[derive(Args)]
+struct SourceArgs {
+    /// An exported file or a directory of them: GAAD JSON, credential report (CSV or JSON), or an
+    /// inventory from `nhi collect`. Repeatable. The kind of file is read from its content.
+    #[arg(long = "from", value_name = "PATH", required = true)]
+    from: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    #[command(flatten)]
+    sources: SourceArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit with 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    fail_on: Option<FailOn>,
+    /// Evaluate as of this time (RFC 3339) instead of now; makes reports reproducible.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    now: Option<DateTime<Utc>>,
+    /// Config file (default: ./nhi.toml when it exists).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct CollectArgs {
+    #[command(flatten)]
+    sources: SourceArgs,
+    /// Write the inventory to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct RulesArgs {
+    #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+    format: RulesFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RulesFormat {
+    Table,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+}
+
+impl From<FailOn> for Severity {
+    fn from(f: FailOn) -> Severity {
+        match f {
+            FailOn::Critical => Severity::Critical,
+            FailOn::High => Severity::High,
+            FailOn::Medium => Severity::Medium,
+            FailOn::Low => Severity::Low,
+        }
+    }
+}
+
+fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("{e}; expected RFC 3339, e.g. 2026-01-31T00:00:00Z"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose, cli.quiet);
+    let result = match cli.command {
+        Command::Scan(args) => scan(args, cli.quiet),
+        Command::Collect(args) => collect(args, cli.quiet),
+        Command::Rules(args) => rules(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("nhi: error: {e:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn init_logging(verbose: u8, quiet: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, _) => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .with_ansi(io::stderr().is_terminal())
+        .with_target(false)
+        .init();
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Say on stderr what could not be read, so a person sees it even when stdout goes to a file.
+fn report_sources(sources: &[nhi::api::SourceReport], quiet: bool) {
+    for s in sources {
+        let Some(message) = &s.message else { continue };
+        let level = match s.status {
+            nhi::api::SourceStatus::Failed => "error",
+            nhi::api::SourceStatus::Partial => "warning",
+            _ if quiet => continue,
+            _ => "note",
+        };
+        eprintln!("nhi: {level}: {}: {message}", s.origin);
+    }
+}
+
+fn table_width() -> u16 {
+    if let Some(cols) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<u16>().ok())
+    {
+        return cols;
+    }
+    terminal_size::terminal_size_of(io::stdout())
+        .map(|(w, _)| w.0)
+        .unwrap_or(TableOptions::default().width)
+}
+
+/// Write to `--output FILE` or stdout, buffered.
+fn write_out(
+    output: Option<&PathBuf>,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> anyhow::Result<()> {
+    match output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            let mut w = io::BufWriter::new(file);
+            write(&mut w).with_context(|| format!("cannot write {}", path.display()))?;
+            w.flush()
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        None => {
+            let stdout = io::stdout();
+            let mut w = io::BufWriter::new(stdout.lock());
+            write(&mut w)?;
+            w.flush()?;
+        }
+    }
+    Ok(())
+}
+
+fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<u8> {
+    let config = Config::load(args.config.as_deref(), &nhi::rules::ids())?;
+    let now = args.now.unwrap_or_else(Utc::now);
+    let started = std::time::Instant::now();
+    let inventory = nhi::sources::load(&args.sources.from);
+    tracing::info!(
+        identities = inventory.identities.len(),
+        policies = inventory.policies.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "collected"
+    );
+    let analysis = nhi::analyzer::analyze(&inventory, &config, now);
+    let report = Report::build(&inventory, &analysis, now);
+    tracing::info!(
+        findings = report.summary.findings,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "analyzed"
+    );
+    report_sources(&inventory.sources, quiet);
+
+    let renderer = render::renderer(
+        args.format,
+        TableOptions {
+            width: table_width(),
+        },
+    );
+    write_out(args.output.as_ref(), |w| renderer.render(&report, w))?;
+
+    if report.has_source_errors() {
+        return Ok(EXIT_ERROR);
+    }
+    if let (Some(fail_on), Some(max)) = (args.fail_on, report.max_severity()) {
+        if max >= Severity::from(fail_on) {
+            return Ok(EXIT_FINDINGS);
+        }
+    }
+    Ok(0)
+}
+
+fn collect(args: CollectArgs, quiet: bool) -> anyhow::Result<u8> {
+    let inventory = nhi::sources::load(&args.sources.from);
+    report_sources(&inventory.sources, quiet);
+    write_out(args.output.as_ref(), |w| {
+        serde_json::to_writer(&mut *w, &inventory).map_err(io::Error::other)?;
+        w.write_all(b"\n")
+    })?;
+    Ok(if inventory.sources.iter().any(|s| s.status.is_error()) {
+        EXIT_ERROR
+    } else {
+        0
+    })
+}
+
+fn rules(args: RulesArgs) -> anyhow::Result<u8> {
+    let metas: Vec<_> = nhi::rules::all().into_iter().map(|r| r.meta()).collect();
+    write_out(None, |w| match args.format {
+        RulesFormat::Json => {
+            serde_json::to_writer_pretty(&mut *w, &metas).map_err(io::Error::other)?;
+            w.write_all(b"\n")
+        }
+        RulesFormat::Table => {
+            let mut t = comfy_table::Table::new();
+            t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
+                .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+                .set_width(table_width())
+                .set_header(vec!["Rule", "Category", "Severity", "OWASP", "Title"]);
+            for m in &metas {
+                t.add_row(vec![
+                    m.id.to_string(),
+                    m.category.as_str().to_string(),
+                    m.severity.as_str().to_string(),
+                    m.owasp
+                        .iter()
+                        .map(|o| o.code())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    m.title.to_string(),
+                ]);
+            }
+            writeln!(w, "{t}")
+        }
+    })?;
+    Ok(0)
+}

@@ -1,0 +1,45 @@
+//! Output formats. Each format is one file implementing [`Render`]; none of them branches on
+//! provider: they read the [`Report`] only.
+
+use crate::report::Report;
+use std::io::{self, Write};
+
+mod csv;
+mod json;
+mod ndjson;
+mod sarif;
+mod table;
+
+pub use table::TableOptions;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Readable tables for a terminal.
+    Table,
+    /// The whole report, one JSON document (the schema_version 1 contract).
+    Json,
+    /// One finding per line, each self-contained.
+    Ndjson,
+    /// One finding per row.
+    Csv,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+}
+
+pub trait Render {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
+}
+
+pub fn renderer(format: Format, table: TableOptions) -> Box<dyn Render> {
+    match format {
+        Format::Table => Box::new(table::Table(table)),
+        Format::Json => Box::new(json::Json),
+        Format::Ndjson => Box::new(ndjson::Ndjson),
+        Format::Csv => Box::new(csv::Csv),
+        Format::Sarif => Box::new(sarif::Sarif),
+    }
+}
+
+pub(crate) fn to_io(e: serde_json::Error) -> io::Error {
+    io::Error::other(e)
+}

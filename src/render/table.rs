@@ -1,0 +1,155 @@
+//! Tables for a person at a terminal: a summary, the identities with findings by risk, every
+//! finding, and how to fix each kind of finding once. Wraps to the given width (80 columns
+//! and up stay readable).
+
+use super::Render;
+use crate::report::Report;
+use comfy_table::{presets, ColumnConstraint, ContentArrangement, Table as Grid, Width};
+use std::collections::BTreeSet;
+use std::io::{self, Write};
+
+#[derive(Debug, Clone, Copy)]
+pub struct TableOptions {
+    /// Total width to fit, in columns.
+    pub width: u16,
+}
+
+impl Default for TableOptions {
+    fn default() -> Self {
+        TableOptions { width: 100 }
+    }
+}
+
+pub struct Table(pub TableOptions);
+
+fn grid(width: u16, header: &[&str]) -> Grid {
+    let mut t = Grid::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(width)
+        .set_header(header.to_vec());
+    t
+}
+
+/// Render a table without trailing spaces on its lines (kinder to diffs and snapshots).
+fn write_grid(out: &mut dyn Write, t: &Grid) -> io::Result<()> {
+    for line in t.lines() {
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+impl Render for Table {
+    fn render(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let width = self.0.width.max(60);
+        let s = &r.summary;
+        writeln!(out, "nhi {} · evaluated {}", r.tool.version, r.evaluated_at)?;
+        writeln!(
+            out,
+            "{} identities, {} findings: {} critical, {} high, {} medium, {} low, {} info",
+            s.identities,
+            s.findings,
+            s.by_severity.critical,
+            s.by_severity.high,
+            s.by_severity.medium,
+            s.by_severity.low,
+            s.by_severity.info
+        )?;
+        let excluded: usize = s.excluded.values().sum();
+        if excluded > 0 || s.not_judged > 0 {
+            let reasons: Vec<String> = s.excluded.iter().map(|(k, v)| format!("{v} {k}")).collect();
+            writeln!(
+                out,
+                "Left out as people: {excluded}{}; inventoried but not judged (provider-managed): {}",
+                if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join(", ")) },
+                s.not_judged
+            )?;
+        }
+        writeln!(out)?;
+
+        let mut sources = grid(width, &["Source", "Scope", "Status", "Identities"]);
+        for src in &r.sources {
+            sources.add_row(vec![
+                format!("{}: {}", src.connector, src.origin),
+                src.scope.clone(),
+                src.status.as_str().to_string(),
+                src.identities.to_string(),
+            ]);
+        }
+        write_grid(out, &sources)?;
+        for src in r.sources.iter().filter(|s| s.message.is_some()) {
+            writeln!(
+                out,
+                "  {} {}: {}",
+                if src.status.is_error() { "!" } else { "·" },
+                src.origin,
+                src.message.as_deref().unwrap_or_default()
+            )?;
+        }
+        writeln!(out)?;
+
+        let flagged: Vec<_> = r
+            .identities
+            .iter()
+            .filter(|i| !i.findings.is_empty())
+            .collect();
+        if flagged.is_empty() {
+            writeln!(out, "No findings.")?;
+            return Ok(());
+        }
+        writeln!(out, "Identities by risk")?;
+        let mut ids = grid(
+            width,
+            &["Risk", "Identity", "Kind", "Scope", "Owner", "Findings"],
+        );
+        for i in &flagged {
+            ids.add_row(vec![
+                format!("{} {}", i.risk.score, i.risk.severity),
+                i.name.clone(),
+                i.kind.clone(),
+                i.scope.clone(),
+                i.owner
+                    .as_ref()
+                    .map(|o| o.value.clone())
+                    .unwrap_or_else(|| "-".into()),
+                i.findings.len().to_string(),
+            ]);
+        }
+        if let Some(c) = ids.column_mut(0) {
+            c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(8)));
+        }
+        write_grid(out, &ids)?;
+        let clean = r.identities.len() - flagged.len();
+        if clean > 0 {
+            writeln!(out, "{clean} more identities have no findings.")?;
+        }
+        writeln!(out)?;
+
+        writeln!(out, "Findings")?;
+        let mut findings = grid(width, &["Severity", "Identity", "Finding"]);
+        for (i, f) in r.findings() {
+            findings.add_row(vec![
+                f.severity.as_str().to_string(),
+                i.name.clone(),
+                format!("{}\n{}", f.rule_id, f.message),
+            ]);
+        }
+        if let Some(c) = findings.column_mut(0) {
+            c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(10)));
+        }
+        write_grid(out, &findings)?;
+        writeln!(out)?;
+
+        writeln!(out, "How to fix")?;
+        let fired: BTreeSet<&str> = r.findings().map(|(_, f)| f.rule_id).collect();
+        let mut fixes = grid(width, &["Rule", "Remediation"]);
+        for m in r.rules.iter().filter(|m| fired.contains(m.id)) {
+            fixes.add_row(vec![
+                format!("{}\n{}", m.id, m.title),
+                m.remediation.to_string(),
+            ]);
+        }
+        write_grid(out, &fixes)?;
+        Ok(())
+    }
+}

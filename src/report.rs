@@ -1,0 +1,286 @@
+//! The report: one frozen, versioned struct that every renderer reads.
+//!
+//! This is the JSON contract (schema_version 1), deliberately separate from the internal model so
+//! that internal changes cannot change the output by accident. Adding a field is compatible;
+//! renaming or removing one needs a new schema version. `docs/report.schema.json` describes it.
+
+use crate::analyzer::{Analysis, Assessment, Judged};
+use crate::finding::{Category, Confidence, Severity};
+use chrono::{DateTime, SecondsFormat, Utc};
+use nhi_api::{Credential, CredentialStatus, Inventory, LastUsed, SourceStatus};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub evaluated_at: String,
+    pub sources: Vec<Source>,
+    pub summary: Summary,
+    pub identities: Vec<ReportIdentity>,
+    /// The rules that ran (metadata for renderers such as SARIF).
+    #[serde(skip)]
+    pub rules: Vec<&'static crate::finding::RuleMeta>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Source {
+    pub connector: String,
+    pub scope: String,
+    pub origin: String,
+    pub status: SourceStatus,
+    pub identities: usize,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BySeverity {
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    pub info: usize,
+}
+
+impl BySeverity {
+    fn add(&mut self, s: Severity) {
+        match s {
+            Severity::Critical => self.critical += 1,
+            Severity::High => self.high += 1,
+            Severity::Medium => self.medium += 1,
+            Severity::Low => self.low += 1,
+            Severity::Info => self.info += 1,
+        }
+    }
+
+    pub fn get(&self, s: Severity) -> usize {
+        match s {
+            Severity::Critical => self.critical,
+            Severity::High => self.high,
+            Severity::Medium => self.medium,
+            Severity::Low => self.low,
+            Severity::Info => self.info,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub identities: usize,
+    pub findings: usize,
+    pub by_severity: BySeverity,
+    /// Findings per category; every category is present.
+    pub by_category: BTreeMap<&'static str, usize>,
+    /// Identities per kind.
+    pub by_kind: BTreeMap<String, usize>,
+    /// Principals left out because they are people, by reason.
+    pub excluded: BTreeMap<String, usize>,
+    /// Identities inventoried but not judged (managed by the provider itself).
+    pub not_judged: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Owner {
+    pub value: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportCredential {
+    pub id: String,
+    pub kind: String,
+    pub status: CredentialStatus,
+    pub created_at: Option<String>,
+    pub last_used_at: Option<String>,
+    /// `used`, `never` or `unknown`: whether `last_used_at` is null because the credential was
+    /// never used or because the source cannot tell.
+    pub usage: &'static str,
+    pub expires_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Risk {
+    pub score: u8,
+    /// Highest finding severity, or `none`.
+    pub severity: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportFinding {
+    pub rule_id: &'static str,
+    pub title: &'static str,
+    pub category: Category,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub message: String,
+    pub evidence: serde_json::Value,
+    pub remediation: &'static str,
+    pub fingerprint: String,
+    pub owasp: Vec<&'static str>,
+    pub cis: Vec<&'static str>,
+    pub credential_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportIdentity {
+    pub id: String,
+    pub provider: String,
+    pub kind: String,
+    pub name: String,
+    pub scope: String,
+    pub origin: Option<String>,
+    pub created_at: Option<String>,
+    pub last_used_at: Option<String>,
+    pub usage: &'static str,
+    pub owner: Option<Owner>,
+    pub provider_managed: bool,
+    pub credentials: Vec<ReportCredential>,
+    pub risk: Risk,
+    pub findings: Vec<ReportFinding>,
+}
+
+pub fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn usage(u: LastUsed) -> &'static str {
+    match u {
+        LastUsed::At(_) => "used",
+        LastUsed::Never => "never",
+        LastUsed::Unknown => "unknown",
+    }
+}
+
+fn credential(c: &Credential) -> ReportCredential {
+    ReportCredential {
+        id: c.id.clone(),
+        kind: c.kind.clone(),
+        status: c.status,
+        created_at: c.created_at.map(time),
+        last_used_at: c.last_used.at().map(time),
+        usage: usage(c.last_used),
+        expires_at: c.expires_at.map(time),
+    }
+}
+
+fn finding(j: &Judged) -> ReportFinding {
+    ReportFinding {
+        rule_id: j.meta.id,
+        title: j.meta.title,
+        category: j.meta.category,
+        severity: j.finding.severity,
+        confidence: j.finding.confidence,
+        message: j.finding.message.clone(),
+        evidence: j.finding.evidence.clone(),
+        remediation: j.meta.remediation,
+        fingerprint: j.fingerprint.clone(),
+        owasp: j.meta.owasp.iter().map(|o| o.code()).collect(),
+        cis: j.meta.cis.to_vec(),
+        credential_id: j.finding.credential_id.clone(),
+    }
+}
+
+fn identity(a: &Assessment) -> ReportIdentity {
+    let i = a.identity;
+    ReportIdentity {
+        id: i.id.clone(),
+        provider: i.provider.clone(),
+        kind: i.kind.clone(),
+        name: i.name.clone(),
+        scope: i.scope.clone(),
+        origin: i.origin.clone(),
+        created_at: i.created_at.map(time),
+        last_used_at: i.last_used.at().map(time),
+        usage: usage(i.last_used),
+        owner: a.owner.as_ref().map(|o| Owner {
+            value: o.value.clone(),
+            source: o.source.clone(),
+        }),
+        provider_managed: i.provider_managed,
+        credentials: i.credentials.iter().map(credential).collect(),
+        risk: Risk {
+            score: a.risk.score,
+            severity: a.risk.severity.map(Severity::as_str).unwrap_or("none"),
+        },
+        findings: a.findings.iter().map(finding).collect(),
+    }
+}
+
+impl Report {
+    pub fn build(inventory: &Inventory, analysis: &Analysis, now: DateTime<Utc>) -> Report {
+        let identities: Vec<ReportIdentity> = analysis.assessments.iter().map(identity).collect();
+        let mut by_severity = BySeverity::default();
+        let mut by_category: BTreeMap<&'static str, usize> =
+            Category::ALL.iter().map(|c| (c.as_str(), 0)).collect();
+        let mut by_kind = BTreeMap::new();
+        for i in &identities {
+            *by_kind.entry(i.kind.clone()).or_default() += 1;
+            for f in &i.findings {
+                by_severity.add(f.severity);
+                *by_category.entry(f.category.as_str()).or_default() += 1;
+            }
+        }
+        let findings = identities.iter().map(|i| i.findings.len()).sum();
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: "nhi",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            evaluated_at: time(now),
+            sources: inventory
+                .sources
+                .iter()
+                .map(|s| Source {
+                    connector: s.connector.clone(),
+                    scope: s.scope.clone(),
+                    origin: s.origin.clone(),
+                    status: s.status,
+                    identities: s.identities,
+                    message: s.message.clone(),
+                })
+                .collect(),
+            summary: Summary {
+                identities: identities.len(),
+                findings,
+                by_severity,
+                by_category,
+                by_kind,
+                excluded: inventory.excluded.clone(),
+                not_judged: analysis.assessments.iter().filter(|a| !a.judged).count(),
+            },
+            identities,
+            rules: analysis.rules.clone(),
+        }
+    }
+
+    /// The highest severity of any finding.
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.identities
+            .iter()
+            .flat_map(|i| &i.findings)
+            .map(|f| f.severity)
+            .max()
+    }
+
+    /// Whether any source could not be read completely.
+    pub fn has_source_errors(&self) -> bool {
+        self.sources.iter().any(|s| s.status.is_error())
+    }
+
+    /// Findings with their identity, in report order.
+    pub fn findings(&self) -> impl Iterator<Item = (&ReportIdentity, &ReportFinding)> {
+        self.identities
+            .iter()
+            .flat_map(|i| i.findings.iter().map(move |f| (i, f)))
+    }
+}

@@ -1,0 +1,126 @@
+//! A non-human identity with administrator access.
+//!
+//! `*` on `*` (or IAMFullAccess, which can grant itself anything) turns any leak of the identity's
+//! credentials, or any compromise of whoever may assume it, into a full account takeover.
+//! Automation almost never needs it. Judged on effective permissions: a permissions boundary that
+//! caps it, or an explicit Deny of everything, silences the rule.
+
+use super::{Ctx, Subject};
+use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use nhi_api::{kinds, PermissionSource};
+use serde_json::json;
+
+pub struct Rule;
+
+/// AWS managed policies that amount to administrator access, judged by ARN when the export does
+/// not include their documents.
+const ADMIN_POLICIES: &[&str] = &[
+    "arn:aws:iam::aws:policy/AdministratorAccess",
+    "arn:aws:iam::aws:policy/IAMFullAccess",
+];
+
+static META: RuleMeta = RuleMeta {
+    id: "aws-admin-access",
+    title: "Administrator access",
+    category: Category::OverPrivilege,
+    severity: Severity::Critical,
+    provider: "aws",
+    owasp: &[Owasp::Overprivileged],
+    cis: &["1.16"],
+    description: "The identity may perform every action on every resource (a policy allowing \"*\" on \"*\", AdministratorAccess, or IAMFullAccess).",
+    remediation: "Replace the administrator policy with one listing the actions and resources the workload uses (IAM Access Analyzer can generate it from CloudTrail), or cap it with a permissions boundary.",
+    config: &[],
+    references: &[
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege",
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-policy-generation.html",
+    ],
+};
+
+impl super::Rule for Rule {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, s: &Subject<'_>, _ctx: &Ctx<'_>) -> Vec<Finding> {
+        if s.identity.kind != kinds::IAM_USER && s.identity.kind != kinds::IAM_ROLE {
+            return Vec::new();
+        }
+        let mut via = s.effective.full_admin_via();
+        // Known documents are judged by content (a boundary may cap them); unknown ones, and
+        // IAMFullAccess (which can grant itself the rest), by ARN.
+        via.extend(
+            s.identity
+                .permissions
+                .iter()
+                .filter(|p| p.source != PermissionSource::Boundary)
+                .filter(|p| match p.arn.as_deref() {
+                    Some(arn) if ADMIN_POLICIES.contains(&arn) => {
+                        p.policy.is_none() || arn.ends_with("/IAMFullAccess")
+                    }
+                    _ => false,
+                })
+                .map(crate::policy::label),
+        );
+        via.sort();
+        via.dedup();
+        if via.is_empty() {
+            return Vec::new();
+        }
+        vec![Finding::new(
+            &META,
+            format!("Has administrator access through {}.", via.join(", ")),
+        )
+        .evidence(json!({ "via": via }))]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::Case;
+    use nhi_api::{Permission, PermissionSource};
+
+    const ADMIN: &str = r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#;
+
+    #[test]
+    fn fires_on_star_star_and_on_admin_policies_by_arn() {
+        let f = Case::role("deploy")
+            .policy(PermissionSource::Inline, "all", ADMIN)
+            .run(&super::Rule);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.contains("inline:all"));
+        let mut case = Case::user("ci");
+        case.identity.permissions.push(Permission {
+            source: PermissionSource::GroupManaged,
+            name: "AdministratorAccess".into(),
+            arn: Some("arn:aws:iam::aws:policy/AdministratorAccess".into()),
+            group: Some("admins".into()),
+            policy: None,
+        });
+        assert_eq!(case.run(&super::Rule).len(), 1);
+    }
+
+    #[test]
+    fn quiet_when_scoped_or_capped() {
+        let f = Case::role("s3")
+            .policy(
+                PermissionSource::Inline,
+                "s3",
+                r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#,
+            )
+            .run(&super::Rule);
+        assert!(f.is_empty());
+        let f = Case::role("capped")
+            .policy(PermissionSource::Managed, "all", ADMIN)
+            .policy(
+                PermissionSource::Boundary,
+                "b",
+                r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#,
+            )
+            .run(&super::Rule);
+        assert!(f.is_empty());
+        let f = Case::role("conditional")
+            .policy(PermissionSource::Managed, "all", r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}}"#)
+            .run(&super::Rule);
+        assert!(f.is_empty());
+    }
+}

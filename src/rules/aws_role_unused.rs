@@ -1,0 +1,96 @@
+//! A role nobody has assumed for a long time.
+//!
+//! Unused roles keep their permissions and their trust: whoever the trust names can still become
+//! them. A role younger than the threshold is not judged (it may not have been needed yet), and
+//! service-linked roles are left to AWS (inventoried, not judged, unless configured).
+
+use super::{day, rfc3339, Ctx, Subject};
+use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use nhi_api::{kinds, LastUsed};
+use serde_json::json;
+
+pub struct Rule;
+
+static META: RuleMeta = RuleMeta {
+    id: "aws-role-unused",
+    title: "Role unused",
+    category: Category::Staleness,
+    severity: Severity::Medium,
+    provider: "aws",
+    owasp: &[Owasp::ImproperOffboarding],
+    cis: &[],
+    description: "An IAM role older than the threshold (default 90 days) has not been assumed within it, or never.",
+    remediation: "Confirm with the owner that nothing assumes the role (CloudTrail AssumeRole events), then delete it, or remove its policies and trust first if you want a way back.",
+    config: &["thresholds.role_unused_days"],
+    references: &["https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage_delete.html"],
+};
+
+impl super::Rule for Rule {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, s: &Subject<'_>, ctx: &Ctx<'_>) -> Vec<Finding> {
+        let id = s.identity;
+        if id.kind != kinds::IAM_ROLE {
+            return Vec::new();
+        }
+        let limit = i64::from(ctx.config.thresholds.role_unused_days);
+        let Some(created) = id.created_at else {
+            return Vec::new();
+        };
+        if ctx.days_since(created) <= limit {
+            return Vec::new();
+        }
+        let message = match id.last_used {
+            LastUsed::At(t) if ctx.days_since(t) > limit => format!(
+                "Role was last assumed {} ({} days ago; threshold {limit}).",
+                day(t),
+                ctx.days_since(t)
+            ),
+            LastUsed::Never => format!(
+                "Role has not been assumed since it was created {} ({} days ago; AWS tracks the last 400 days).",
+                day(created),
+                ctx.days_since(created)
+            ),
+            _ => return Vec::new(),
+        };
+        vec![Finding::new(&META, message).evidence(json!({
+            "created_at": rfc3339(created),
+            "last_used_at": id.last_used.at().map(rfc3339),
+            "threshold_days": limit,
+        }))]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{days_ago, Case};
+    use nhi_api::LastUsed;
+
+    #[test]
+    fn fires_on_old_unused_roles() {
+        let mut case = Case::role("old");
+        case.identity.last_used = LastUsed::At(days_ago(200));
+        assert_eq!(case.run(&super::Rule).len(), 1);
+        case.identity.last_used = LastUsed::Never;
+        assert_eq!(case.run(&super::Rule).len(), 1);
+    }
+
+    #[test]
+    fn quiet_on_new_recently_used_or_unknown_roles() {
+        let mut case = Case::role("new");
+        case.identity.created_at = Some(days_ago(30));
+        case.identity.last_used = LastUsed::Never;
+        assert!(
+            case.run(&super::Rule).is_empty(),
+            "new role has a grace period"
+        );
+        let mut case = Case::role("busy");
+        case.identity.last_used = LastUsed::At(days_ago(2));
+        assert!(case.run(&super::Rule).is_empty());
+        let mut case = Case::role("unknown");
+        case.identity.last_used = LastUsed::Unknown;
+        assert!(case.run(&super::Rule).is_empty());
+    }
+}

@@ -1,0 +1,186 @@
+//! The rule catalog: one file per rule, each holding its metadata, its logic and its rationale.
+//!
+//! Rules are pure: they read one identity (with its effective permissions, trust policy and
+//! resolved owner) and the evaluation context (time, config), and return findings. They never do
+//! I/O and never read the clock. Registration is explicit, in [`all`].
+
+use crate::config::Config;
+use crate::finding::{Finding, RuleMeta};
+use crate::policy::Effective;
+use chrono::{DateTime, Utc};
+use nhi_api::policy::PolicyDocument;
+use nhi_api::{Identity, Owner};
+
+mod aws_access_key_not_rotated;
+mod aws_access_key_unused;
+mod aws_access_key_unused_since_setup;
+mod aws_access_keys_multiple_active;
+mod aws_admin_access;
+mod aws_github_oidc_trust_unscoped;
+mod aws_human_use;
+mod aws_no_owner;
+mod aws_privilege_escalation;
+mod aws_role_unused;
+mod aws_root_access_key;
+mod aws_trust_any_principal;
+mod aws_trust_cross_account_no_external_id;
+mod aws_trust_service_no_source_condition;
+mod aws_wildcard_permissions;
+
+/// What a rule judges: one identity and what the analyzer derived for it.
+pub struct Subject<'a> {
+    pub identity: &'a Identity,
+    /// Effective permissions (AWS principals; empty for other providers).
+    pub effective: &'a Effective<'a>,
+    /// The identity's trust policy, when it has one.
+    pub trust: Option<&'a PolicyDocument>,
+    /// The owner, as resolved from the connector and the configured tag keys.
+    pub owner: Option<&'a Owner>,
+}
+
+/// What every rule may read besides the identity.
+pub struct Ctx<'a> {
+    pub now: DateTime<Utc>,
+    pub config: &'a Config,
+}
+
+impl Ctx<'_> {
+    /// Whole days from `t` to now (negative when `t` is in the future).
+    pub fn days_since(&self, t: DateTime<Utc>) -> i64 {
+        (self.now - t).num_days()
+    }
+}
+
+pub trait Rule: Sync + Send {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, subject: &Subject<'_>, ctx: &Ctx<'_>) -> Vec<Finding>;
+}
+
+/// Every rule nhi has, in catalog order.
+pub fn all() -> Vec<&'static dyn Rule> {
+    vec![
+        &aws_root_access_key::Rule,
+        &aws_access_key_unused::Rule,
+        &aws_access_key_not_rotated::Rule,
+        &aws_access_keys_multiple_active::Rule,
+        &aws_access_key_unused_since_setup::Rule,
+        &aws_role_unused::Rule,
+        &aws_admin_access::Rule,
+        &aws_privilege_escalation::Rule,
+        &aws_wildcard_permissions::Rule,
+        &aws_github_oidc_trust_unscoped::Rule,
+        &aws_trust_any_principal::Rule,
+        &aws_trust_cross_account_no_external_id::Rule,
+        &aws_trust_service_no_source_condition::Rule,
+        &aws_human_use::Rule,
+        &aws_no_owner::Rule,
+    ]
+}
+
+/// Every rule id, for config validation.
+pub fn ids() -> Vec<&'static str> {
+    all().iter().map(|r| r.meta().id).collect()
+}
+
+/// RFC 3339 date (day precision) for messages.
+pub fn day(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
+/// RFC 3339 time for evidence.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+#[cfg(test)]
+mod catalog_tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn ids_are_unique_and_match_file_names() {
+        let ids = ids();
+        let unique: BTreeSet<_> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len(), "duplicate rule id");
+        let source = include_str!("mod.rs");
+        for id in ids {
+            let module = id.replace('-', "_");
+            assert!(
+                source.contains(&format!("mod {module};")),
+                "rule {id} must live in src/rules/{module}.rs"
+            );
+            assert!(
+                id.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{id}"
+            );
+        }
+    }
+
+    #[test]
+    fn metadata_is_complete() {
+        for rule in all() {
+            let m = rule.meta();
+            assert!(!m.title.is_empty(), "{}: title", m.id);
+            assert!(m.description.len() > 40, "{}: description", m.id);
+            assert!(m.remediation.len() > 30, "{}: remediation", m.id);
+            assert!(!m.owasp.is_empty(), "{}: OWASP NHI mapping", m.id);
+            assert!(!m.provider.is_empty(), "{}: provider", m.id);
+            assert!(!m.references.is_empty(), "{}: references", m.id);
+            assert!(!m.title.ends_with('.'), "{}: titles have no period", m.id);
+        }
+    }
+
+    #[test]
+    fn config_keys_named_by_rules_exist() {
+        let known = [
+            "thresholds.access_key_unused_days",
+            "thresholds.access_key_max_age_days",
+            "thresholds.role_unused_days",
+            "ownership.owner_tag_keys",
+            "aws.trusted_accounts",
+            "aws.services_without_confused_deputy",
+        ];
+        for rule in all() {
+            for key in rule.meta().config {
+                assert!(
+                    known.contains(key),
+                    "{}: unknown config key {key}",
+                    rule.meta().id
+                );
+            }
+        }
+    }
+}
+
+/// The Allow statements of a trust policy that let someone assume the role (any `sts:AssumeRole*`
+/// action, or `sts:TagSession` alongside).
+pub fn assume_statements(
+    doc: &PolicyDocument,
+) -> impl Iterator<Item = &nhi_api::policy::Statement> {
+    doc.statements.iter().filter(|s| {
+        s.effect == nhi_api::policy::Effect::Allow
+            && s.action.as_ref().is_some_and(|a| {
+                a.iter().any(|p| {
+                    crate::policy::glob_match(p, "sts:AssumeRole")
+                        || crate::policy::glob_match(p, "sts:AssumeRoleWithWebIdentity")
+                        || crate::policy::glob_match(p, "sts:AssumeRoleWithSAML")
+                })
+            })
+    })
+}
+
+/// Condition keys that tie a trust statement to known callers.
+pub const CALLER_RESTRICTING_KEYS: &[&str] = &[
+    "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths",
+    "aws:PrincipalAccount",
+    "aws:PrincipalArn",
+    "aws:SourceAccount",
+    "aws:SourceArn",
+    "aws:SourceOrgID",
+    "sts:ExternalId",
+];

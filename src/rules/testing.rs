@@ -1,0 +1,151 @@
+//! Helpers for rule unit tests: build identities and run one rule on them.
+
+use super::{Ctx, Rule, Subject};
+use crate::config::Config;
+use crate::finding::Finding;
+use crate::policy::{Effective, PolicyIndex};
+use chrono::{DateTime, TimeZone, Utc};
+use nhi_api::policy::PolicyDocument;
+use nhi_api::{
+    credential_kinds, kinds, providers, ConsoleAccess, Credential, CredentialStatus, Identity,
+    Inventory, LastUsed, Native, Permission, PermissionSource,
+};
+
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0)
+        .single()
+        .expect("valid date")
+}
+
+pub fn days_ago(n: i64) -> DateTime<Utc> {
+    now() - chrono::Duration::days(n)
+}
+
+pub struct Case {
+    pub identity: Identity,
+    pub inventory: Inventory,
+    pub config: Config,
+}
+
+impl Case {
+    pub fn user(name: &str) -> Self {
+        let mut identity = Identity::new(
+            providers::AWS,
+            kinds::IAM_USER,
+            format!("arn:aws:iam::111111111111:user/{name}"),
+            name,
+        );
+        identity.scope = "111111111111".into();
+        identity.created_at = Some(days_ago(400));
+        identity.native = Native::AwsUser {
+            path: "/".into(),
+            groups: vec![],
+            console: Some(ConsoleAccess::default()),
+        };
+        Self::of(identity)
+    }
+
+    pub fn role(name: &str) -> Self {
+        let mut identity = Identity::new(
+            providers::AWS,
+            kinds::IAM_ROLE,
+            format!("arn:aws:iam::111111111111:role/{name}"),
+            name,
+        );
+        identity.scope = "111111111111".into();
+        identity.created_at = Some(days_ago(400));
+        identity.native = Native::AwsRole {
+            path: "/".into(),
+            last_used_region: None,
+            instance_profiles: vec![],
+        };
+        Self::of(identity)
+    }
+
+    pub fn of(identity: Identity) -> Self {
+        Case {
+            identity,
+            inventory: Inventory::default(),
+            config: Config::default(),
+        }
+    }
+
+    pub fn console(mut self, password_enabled: bool) -> Self {
+        if let Native::AwsUser { console, .. } = &mut self.identity.native {
+            *console = Some(ConsoleAccess {
+                password_enabled,
+                password_last_used: LastUsed::Never,
+                mfa_active: false,
+            });
+        }
+        self
+    }
+
+    pub fn key(
+        mut self,
+        slot: u8,
+        active: bool,
+        created_days_ago: i64,
+        last_used: LastUsed,
+    ) -> Self {
+        self.identity.credentials.push(Credential {
+            id: format!("access_key_{slot}"),
+            kind: credential_kinds::AWS_ACCESS_KEY.into(),
+            status: if active {
+                CredentialStatus::Active
+            } else {
+                CredentialStatus::Inactive
+            },
+            created_at: Some(days_ago(created_days_ago)),
+            last_used,
+            expires_at: None,
+            details: Default::default(),
+        });
+        self
+    }
+
+    pub fn policy(mut self, source: PermissionSource, name: &str, doc: &str) -> Self {
+        let doc: PolicyDocument = serde_json::from_str(doc).expect("test policy is valid");
+        let key = self.inventory.intern_policy(doc);
+        self.identity.permissions.push(Permission {
+            source,
+            name: name.into(),
+            arn: None,
+            group: None,
+            policy: Some(key),
+        });
+        self
+    }
+
+    pub fn trust(mut self, doc: &str) -> Self {
+        let doc: PolicyDocument = serde_json::from_str(doc).expect("test trust is valid");
+        self.identity.trust = Some(self.inventory.intern_policy(doc));
+        self
+    }
+
+    pub fn tag(mut self, k: &str, v: &str) -> Self {
+        self.identity.tags.insert(k.into(), v.into());
+        self
+    }
+
+    pub fn run(&self, rule: &dyn Rule) -> Vec<Finding> {
+        let index = PolicyIndex::build(&self.inventory.policies);
+        let effective = Effective::of(&self.identity, &index);
+        let owner = crate::owner::resolve(&self.identity, &self.config.ownership);
+        let subject = Subject {
+            identity: &self.identity,
+            effective: &effective,
+            trust: self
+                .identity
+                .trust
+                .as_deref()
+                .and_then(|k| self.inventory.policies.get(k)),
+            owner: owner.as_ref(),
+        };
+        let ctx = Ctx {
+            now: now(),
+            config: &self.config,
+        };
+        rule.check(&subject, &ctx)
+    }
+}
