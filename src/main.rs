@@ -249,7 +249,7 @@ fn collect(args: CollectArgs, quiet: bool) -> anyhow::Result<u8> {
     let inventory = nhi::sources::load(&args.sources.from);
     report_sources(&inventory.sources, quiet);
     write_out(args.output.as_ref(), |w| {
-        serde_json::to_writer(&mut *w, &inventory).map_err(io::Error::other)?;
+        serde_json::to_writer(&mut *w, &inventory).map_err(io::Error::from)?;
         w.write_all(b"\n")
     })?;
     Ok(if inventory.sources.iter().any(|s| s.status.is_error()) {
@@ -263,7 +263,7 @@ fn rules(args: RulesArgs) -> anyhow::Result<u8> {
     let metas: Vec<_> = nhi::rules::all().into_iter().map(|r| r.meta()).collect();
     write_out(None, |w| match args.format {
         RulesFormat::Json => {
-            serde_json::to_writer_pretty(&mut *w, &metas).map_err(io::Error::other)?;
+            serde_json::to_writer_pretty(&mut *w, &metas).map_err(io::Error::from)?;
             w.write_all(b"\n")
         }
         RulesFormat::Table => {
@@ -271,10 +271,10 @@ fn rules(args: RulesArgs) -> anyhow::Result<u8> {
             t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
                 .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
                 .set_width(table_width())
-                .set_header(vec!["Rule", "Category", "Severity", "OWASP", "Title"]);
+                .set_header(vec!["Rule", "Category", "Severity", "OWASP"]);
             for m in &metas {
                 t.add_row(vec![
-                    m.id.to_string(),
+                    format!("{}\n{}", m.id, m.title),
                     m.category.as_str().to_string(),
                     m.severity.as_str().to_string(),
                     m.owasp
@@ -282,8 +282,13 @@ fn rules(args: RulesArgs) -> anyhow::Result<u8> {
                         .map(|o| o.code())
                         .collect::<Vec<_>>()
                         .join(" "),
-                    m.title.to_string(),
                 ]);
+            }
+            if let Some(c) = t.column_mut(0) {
+                c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+            }
+            if let Some(c) = t.column_mut(0) {
+                c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
             }
             writeln!(w, "{t}")
         }

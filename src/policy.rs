@@ -327,6 +327,11 @@ impl<'a> Effective<'a> {
         e
     }
 
+    /// Whether a permissions boundary applies (known or not).
+    pub fn has_boundary(&self) -> bool {
+        !self.boundaries.is_empty() || self.boundary_unknown
+    }
+
     /// Whether any policy applies.
     pub fn is_empty(&self) -> bool {
         self.grants.is_empty() && self.unknown.is_empty()

@@ -40,6 +40,7 @@ pub fn renderer(format: Format, table: TableOptions) -> Box<dyn Render> {
     }
 }
 
+/// Keep the kind of an underlying I/O error (a closed pipe must stay `BrokenPipe`).
 pub(crate) fn to_io(e: serde_json::Error) -> io::Error {
-    io::Error::other(e)
+    io::Error::from(e)
 }

@@ -31,6 +31,26 @@ fn grid(width: u16, header: &[&str]) -> Grid {
     t
 }
 
+/// Word-wrap prose to the width, indenting continuation lines.
+fn write_wrapped(out: &mut dyn Write, width: u16, text: &str, indent: &str) -> io::Result<()> {
+    let width = usize::from(width);
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            writeln!(out, "{line}")?;
+            line = indent.to_string();
+        } else if len > 0 && line != indent {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.trim().is_empty() {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
 /// Render a table without trailing spaces on its lines (kinder to diffs and snapshots).
 fn write_grid(out: &mut dyn Write, t: &Grid) -> io::Result<()> {
     for line in t.lines() {
@@ -58,12 +78,12 @@ impl Render for Table {
         let excluded: usize = s.excluded.values().sum();
         if excluded > 0 || s.not_judged > 0 {
             let reasons: Vec<String> = s.excluded.iter().map(|(k, v)| format!("{v} {k}")).collect();
-            writeln!(
-                out,
-                "Left out as people: {excluded}{}; inventoried but not judged (provider-managed): {}",
+            let text = format!(
+                "Left out as people: {excluded}{}. Inventoried but not judged (provider-managed): {}.",
                 if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join(", ")) },
                 s.not_judged
-            )?;
+            );
+            write_wrapped(out, width, &text, "  ")?;
         }
         writeln!(out)?;
 
@@ -78,13 +98,13 @@ impl Render for Table {
         }
         write_grid(out, &sources)?;
         for src in r.sources.iter().filter(|s| s.message.is_some()) {
-            writeln!(
-                out,
-                "  {} {}: {}",
+            let text = format!(
+                "{} {}: {}",
                 if src.status.is_error() { "!" } else { "·" },
                 src.origin,
                 src.message.as_deref().unwrap_or_default()
-            )?;
+            );
+            write_wrapped(out, width, &text, "    ")?;
         }
         writeln!(out)?;
 
@@ -98,16 +118,11 @@ impl Render for Table {
             return Ok(());
         }
         writeln!(out, "Identities by risk")?;
-        let mut ids = grid(
-            width,
-            &["Risk", "Identity", "Kind", "Scope", "Owner", "Findings"],
-        );
+        let mut ids = grid(width, &["Risk", "Identity", "Owner", "Findings"]);
         for i in &flagged {
             ids.add_row(vec![
                 format!("{} {}", i.risk.score, i.risk.severity),
-                i.name.clone(),
-                i.kind.clone(),
-                i.scope.clone(),
+                format!("{}\n{} · {}", i.name, i.kind, i.scope),
                 i.owner
                     .as_ref()
                     .map(|o| o.value.clone())
@@ -116,7 +131,7 @@ impl Render for Table {
             ]);
         }
         if let Some(c) = ids.column_mut(0) {
-            c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(8)));
+            c.set_constraint(ColumnConstraint::ContentWidth);
         }
         write_grid(out, &ids)?;
         let clean = r.identities.len() - flagged.len();

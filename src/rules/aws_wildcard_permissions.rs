@@ -61,8 +61,19 @@ impl super::Rule for Rule {
                     }
                     (format!("{svc}:*"), SENSITIVE.contains(&svc.as_str()))
                 }
+                // A boundary caps an inverted grant to what the boundary allows.
+                Broad::NotAction(_) if s.effective.has_boundary() => continue,
                 Broad::NotAction(except) => (format!("NotAction [{}]", except.join(", ")), true),
-                Broad::PassRoleAnyRole => ("iam:PassRole on *".to_string(), true),
+                Broad::PassRoleAnyRole => {
+                    if !s
+                        .effective
+                        .grant("iam:PassRole")
+                        .is_some_and(|g| g.all_resources)
+                    {
+                        continue;
+                    }
+                    ("iam:PassRole on *".to_string(), true)
+                }
             };
             if sensitive {
                 severity = Severity::High;
@@ -115,6 +126,20 @@ mod tests {
             )
             .run(&super::Rule);
         assert!(f[0].message.contains("iam:PassRole on *"));
+    }
+
+    #[test]
+    fn quiet_when_a_deny_or_boundary_takes_it_away() {
+        let f = Case::role("r")
+            .policy(PermissionSource::Inline, "p", r#"{"Statement":{"Effect":"Allow","Action":"iam:*","Resource":"*"}}"#)
+            .policy(PermissionSource::Inline, "guard", r#"{"Statement":{"Effect":"Deny","NotAction":["iam:Get*","iam:List*"],"Resource":"*"}}"#)
+            .run(&super::Rule);
+        assert!(f.is_empty(), "{f:?}");
+        let f = Case::role("r")
+            .policy(PermissionSource::Inline, "p", r#"{"Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"*"},{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}]}"#)
+            .policy(PermissionSource::Boundary, "b", r#"{"Statement":{"Effect":"Allow","Action":"logs:CreateLogStream","Resource":"*"}}"#)
+            .run(&super::Rule);
+        assert!(f.is_empty(), "{f:?}");
     }
 
     #[test]

@@ -1,0 +1,80 @@
+//! Helpers shared by the integration tests: run the real `nhi` binary on files.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+/// The evaluation time every test uses, so output is reproducible.
+pub const NOW: &str = "2026-11-02T00:00:00Z";
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `nhi` run from the repository root (so origins in reports are the relative paths given),
+/// with a fixed width and no config file.
+pub fn nhi() -> Command {
+    let mut cmd = Command::cargo_bin("nhi").expect("the nhi binary is built");
+    cmd.current_dir(root())
+        .env("COLUMNS", "80")
+        .env_remove("RUST_LOG");
+    cmd
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(args: &[&str]) -> Run {
+    run_in(nhi(), args)
+}
+
+pub fn run_in(mut cmd: Command, args: &[&str]) -> Run {
+    let out = cmd.args(args).output().expect("nhi runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// Scan the demo data as JSON.
+pub fn demo_json() -> serde_json::Value {
+    let r = run(&[
+        "scan",
+        "--from",
+        "fixtures/demo",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    serde_json::from_str(&r.stdout).expect("valid JSON")
+}
+
+pub fn read(path: impl AsRef<Path>) -> String {
+    std::fs::read_to_string(root().join(path)).expect("fixture readable")
+}
+
+/// fingerprint -> (rule_id, identity id, credential id) of every finding in a JSON report.
+pub fn findings_by_fingerprint(
+    report: &serde_json::Value,
+) -> std::collections::BTreeMap<String, (String, String, String)> {
+    let mut out = std::collections::BTreeMap::new();
+    for i in report["identities"].as_array().expect("identities") {
+        for f in i["findings"].as_array().expect("findings") {
+            out.insert(
+                f["fingerprint"].as_str().expect("fingerprint").to_string(),
+                (
+                    f["rule_id"].as_str().expect("rule").to_string(),
+                    i["id"].as_str().expect("id").to_string(),
+                    f["credential_id"].as_str().unwrap_or("").to_string(),
+                ),
+            );
+        }
+    }
+    out
+}
