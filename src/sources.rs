@@ -124,6 +124,10 @@ pub fn load(paths: &[PathBuf]) -> Inventory {
             Kind::Binary => inventory
                 .sources
                 .push(failed(&origin, format!("the file is binary, not a text export; {ACCEPTED}"))),
+            Kind::JsonList => inventory.sources.push(failed(
+                &origin,
+                format!("the file holds a JSON list, not an export object; {ACCEPTED}"),
+            )),
             Kind::CredentialReportCsv(text) => {
                 aws_used = true;
                 aws.add_credential_report_csv(&origin, text);
@@ -180,6 +184,7 @@ enum Kind<'a> {
     Empty,
     Binary,
     Json,
+    JsonList,
     CredentialReportCsv(&'a str),
     Other,
 }
@@ -194,7 +199,8 @@ fn classify(bytes: &[u8]) -> Kind<'_> {
         return Kind::Binary;
     }
     match first {
-        b'{' | b'[' => Kind::Json,
+        b'{' => Kind::Json,
+        b'[' => Kind::JsonList,
         _ => match std::str::from_utf8(trimmed) {
             Ok(text) if AwsImport::is_credential_report(text) => Kind::CredentialReportCsv(text),
             Ok(_) => Kind::Other,

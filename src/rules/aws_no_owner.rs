@@ -32,6 +32,7 @@ impl super::Rule for Rule {
 
     fn check(&self, s: &Subject<'_>, ctx: &Ctx<'_>) -> Vec<Finding> {
         if s.owner.is_some()
+            || !s.identity.tags_known
             || (s.identity.kind != kinds::IAM_USER && s.identity.kind != kinds::IAM_ROLE)
         {
             return Vec::new();
@@ -67,6 +68,13 @@ mod tests {
         let mut case = Case::role("r").tag("squad", "data");
         assert_eq!(case.run(&super::Rule).len(), 1);
         case.config.ownership.owner_tag_keys = vec!["squad".into()];
+        assert!(case.run(&super::Rule).is_empty());
+    }
+
+    #[test]
+    fn quiet_when_tags_were_never_read() {
+        let mut case = Case::user("from-report-only");
+        case.identity.tags_known = false;
         assert!(case.run(&super::Rule).is_empty());
     }
 }

@@ -81,6 +81,10 @@ pub struct Identity {
     pub owner: Option<Owner>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// Whether the source could see tags at all (an AWS credential report alone cannot): rules
+    /// must not read "no owner tag" from tags that were never read.
+    #[serde(default = "yes")]
+    pub tags_known: bool,
     #[serde(default)]
     pub credentials: Vec<Credential>,
     /// Policies that grant this identity permissions, with where each came from.
@@ -111,6 +115,7 @@ impl Identity {
             last_used: LastUsed::Unknown,
             owner: None,
             tags: BTreeMap::new(),
+            tags_known: true,
             credentials: Vec::new(),
             permissions: Vec::new(),
             trust: None,
@@ -125,6 +130,10 @@ impl Identity {
             .iter()
             .filter(|c| c.status == CredentialStatus::Active)
     }
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Who answers for an identity, and how nhi knows.

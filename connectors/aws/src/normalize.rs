@@ -330,6 +330,7 @@ fn user_identity<'a>(
     };
     id.credentials = credentials;
     let mut groups = Vec::new();
+    id.tags_known = detail.is_some();
     if let Some((d, origin)) = detail {
         id.tags = d
             .tags

@@ -1,0 +1,242 @@
+//! Bad input gets a clear error naming the file, exit code 2, no panic, and nothing else is lost.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+/// Each bad file alone: exit 2, stderr names the file and says what was expected.
+#[test]
+fn each_bad_file_fails_with_a_useful_message() {
+    let cases = [
+        ("fixtures/bad/empty.json", "empty"),
+        ("fixtures/bad/truncated-gaad.json", "ends early"),
+        ("fixtures/bad/not-gaad.json", "not a recognized export"),
+        ("fixtures/bad/json-list.json", "JSON list"),
+        (
+            "fixtures/bad/report-missing-columns.csv",
+            "access_key_1_active",
+        ),
+        ("fixtures/bad/garbage.bin", "binary"),
+    ];
+    for (file, expected) in cases {
+        let r = run(&["scan", "--from", file, "--now", NOW, "--format", "json"]);
+        assert_eq!(r.code, 2, "{file}: exit code");
+        assert!(
+            r.stderr.contains(file),
+            "{file}: stderr names the file: {}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains(expected),
+            "{file}: stderr says {expected:?}: {}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("panicked"), "{file}");
+        // How to produce the right input is part of the message.
+        assert!(
+            r.stderr.contains("aws iam"),
+            "{file}: says which command makes the export: {}",
+            r.stderr
+        );
+        let report: Value = serde_json::from_str(&r.stdout).expect("a report is still written");
+        let source = &report["sources"][0];
+        assert_eq!(source["status"], "failed", "{file}");
+        assert_eq!(source["origin"], file);
+    }
+}
+
+#[test]
+fn truncated_json_error_has_line_and_column() {
+    let r = run(&["scan", "--from", "fixtures/bad/truncated-gaad.json"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("at line ") && r.stderr.contains(" column "),
+        "{}",
+        r.stderr
+    );
+}
+
+/// Bad files beside the demo: the demo is still fully reported, the bad files are failed sources.
+#[test]
+fn bad_files_do_not_hide_good_ones() {
+    let good = demo_json();
+    let r = run(&[
+        "scan",
+        "--from",
+        "fixtures/bad/garbage.bin",
+        "--from",
+        "fixtures/demo",
+        "--from",
+        "fixtures/bad/not-gaad.json",
+        "--from",
+        "fixtures/bad/empty.json",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 2);
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(findings_by_fingerprint(&good), findings_by_fingerprint(&v));
+    let failed: Vec<&str> = v["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .filter(|s| s["status"] == "failed")
+        .filter_map(|s| s["origin"].as_str())
+        .collect();
+    assert_eq!(failed.len(), 3, "{failed:?}");
+    let ok = v["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .filter(|s| s["status"] == "ok")
+        .count();
+    assert_eq!(ok, 2);
+}
+
+/// A policy document that is not JSON inside a valid GAAD: the principal and policy are named,
+/// the source is partial, every principal is still reported, and the bad role's other facts
+/// (its trust policy) are still judged.
+#[test]
+fn bad_policy_document_names_principal_and_policy() {
+    let r = run(&[
+        "scan",
+        "--from",
+        "fixtures/bad/gaad-bad-policy.json",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("role broken-policy"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("inline policy half-written"),
+        "{}",
+        r.stderr
+    );
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["sources"][0]["status"], "partial");
+    let names: Vec<&str> = v["identities"]
+        .as_array()
+        .expect("ids")
+        .iter()
+        .filter_map(|i| i["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"broken-policy") && names.contains(&"fine"),
+        "{names:?}"
+    );
+    let broken = v["identities"]
+        .as_array()
+        .expect("ids")
+        .iter()
+        .find(|i| i["name"] == "broken-policy")
+        .expect("broken");
+    assert!(broken["findings"]
+        .as_array()
+        .expect("f")
+        .iter()
+        .any(|f| f["rule_id"] == "aws-trust-any-principal"));
+    let fine = v["identities"]
+        .as_array()
+        .expect("ids")
+        .iter()
+        .find(|i| i["name"] == "fine")
+        .expect("fine");
+    assert!(fine["findings"].as_array().expect("f").is_empty(), "{fine}");
+}
+
+/// GAAD alone (no credential report): users are kept and the report says what is missing.
+#[test]
+fn missing_credential_report_is_said() {
+    let r = run(&[
+        "scan",
+        "--from",
+        "fixtures/demo/gaad.json",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        r.code, 0,
+        "an incomplete export is not an error: {}",
+        r.stderr
+    );
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    let message = v["sources"][0]["message"].as_str().expect("message");
+    assert!(
+        message.contains("no credential report for account 314159265358"),
+        "{message}"
+    );
+    assert!(
+        r.stderr.contains("no credential report"),
+        "said to people too: {}",
+        r.stderr
+    );
+    // Key rules cannot run: no credentials are known.
+    let rules: Vec<&str> = v["identities"]
+        .as_array()
+        .expect("ids")
+        .iter()
+        .flat_map(|i| i["findings"].as_array().expect("f"))
+        .filter_map(|f| f["rule_id"].as_str())
+        .collect();
+    assert!(
+        !rules.iter().any(|r| r.starts_with("aws-access-key")),
+        "{rules:?}"
+    );
+}
+
+#[test]
+fn a_page_without_its_last_page_is_partial() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut gaad: Value = serde_json::from_str(&read("fixtures/demo/gaad.json")).expect("gaad");
+    gaad["IsTruncated"] = Value::Bool(true);
+    gaad["Marker"] = Value::String("next".into());
+    let path = dir.path().join("page1.json");
+    std::fs::write(&path, gaad.to_string()).expect("write");
+    let r = run(&[
+        "scan",
+        "--from",
+        path.to_str().expect("path"),
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 2);
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["sources"][0]["status"], "partial");
+    assert!(r.stderr.contains("IsTruncated"), "{}", r.stderr);
+}
+
+#[test]
+fn missing_path_and_empty_directory_are_errors() {
+    let r = run(&[
+        "scan",
+        "--from",
+        "fixtures/does-not-exist.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("fixtures/does-not-exist.json"),
+        "{}",
+        r.stderr
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let r = run(&[
+        "scan",
+        "--from",
+        dir.path().to_str().expect("path"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no files"), "{}", r.stderr);
+}

@@ -1,0 +1,81 @@
+//! Snapshot of every renderer on the demo account at a fixed time. A change to any output shows
+//! up here as a diff to review (`cargo insta review`, or INSTA_UPDATE=always and read the diff).
+
+mod common;
+
+use common::*;
+
+fn render(format: &str) -> String {
+    let r = run(&[
+        "scan",
+        "--from",
+        "fixtures/demo",
+        "--now",
+        NOW,
+        "--format",
+        format,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.stdout
+}
+
+#[test]
+fn table_at_80_columns() {
+    insta::assert_snapshot!("table_80", render("table"));
+}
+
+#[test]
+fn table_at_120_columns() {
+    let mut cmd = nhi();
+    cmd.env("COLUMNS", "120");
+    let r = run_in(cmd, &["scan", "--from", "fixtures/demo", "--now", NOW]);
+    insta::assert_snapshot!("table_120", r.stdout);
+}
+
+#[test]
+fn json() {
+    insta::assert_snapshot!("json", render("json"));
+}
+
+#[test]
+fn ndjson() {
+    insta::assert_snapshot!("ndjson", render("ndjson"));
+}
+
+#[test]
+fn csv() {
+    let out = render("csv");
+    let mut reader = ::csv::Reader::from_reader(out.as_bytes());
+    let rows = reader.records().count();
+    assert_eq!(
+        rows as u64,
+        demo_json()["summary"]["findings"].as_u64().expect("count")
+    );
+    insta::assert_snapshot!("csv", out);
+}
+
+#[test]
+fn sarif() {
+    insta::assert_snapshot!("sarif", render("sarif"));
+}
+
+#[test]
+fn table_with_failed_sources_says_so() {
+    let r = run(&[
+        "scan",
+        "--from",
+        "fixtures/bad/not-gaad.json",
+        "--from",
+        "fixtures/demo/credential-report.csv",
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(r.code, 2);
+    insta::assert_snapshot!("table_failed_source", r.stdout);
+}
+
+#[test]
+fn rules_catalog() {
+    let r = run(&["rules"]);
+    insta::assert_snapshot!("rules_table", r.stdout);
+}
