@@ -92,6 +92,35 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// The Allow statements of a trust policy that let someone assume the role (any `sts:AssumeRole*`
+/// action, or `sts:TagSession` alongside).
+pub fn assume_statements(
+    doc: &PolicyDocument,
+) -> impl Iterator<Item = &nhi_api::policy::Statement> {
+    doc.statements.iter().filter(|s| {
+        s.effect == nhi_api::policy::Effect::Allow
+            && s.action.as_ref().is_some_and(|a| {
+                a.iter().any(|p| {
+                    crate::policy::glob_match(p, "sts:AssumeRole")
+                        || crate::policy::glob_match(p, "sts:AssumeRoleWithWebIdentity")
+                        || crate::policy::glob_match(p, "sts:AssumeRoleWithSAML")
+                })
+            })
+    })
+}
+
+/// Condition keys that tie a trust statement to known callers.
+pub const CALLER_RESTRICTING_KEYS: &[&str] = &[
+    "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths",
+    "aws:PrincipalAccount",
+    "aws:PrincipalArn",
+    "aws:SourceAccount",
+    "aws:SourceArn",
+    "aws:SourceOrgID",
+    "sts:ExternalId",
+];
+
 #[cfg(test)]
 pub(crate) mod testing;
 
@@ -155,32 +184,3 @@ mod catalog_tests {
         }
     }
 }
-
-/// The Allow statements of a trust policy that let someone assume the role (any `sts:AssumeRole*`
-/// action, or `sts:TagSession` alongside).
-pub fn assume_statements(
-    doc: &PolicyDocument,
-) -> impl Iterator<Item = &nhi_api::policy::Statement> {
-    doc.statements.iter().filter(|s| {
-        s.effect == nhi_api::policy::Effect::Allow
-            && s.action.as_ref().is_some_and(|a| {
-                a.iter().any(|p| {
-                    crate::policy::glob_match(p, "sts:AssumeRole")
-                        || crate::policy::glob_match(p, "sts:AssumeRoleWithWebIdentity")
-                        || crate::policy::glob_match(p, "sts:AssumeRoleWithSAML")
-                })
-            })
-    })
-}
-
-/// Condition keys that tie a trust statement to known callers.
-pub const CALLER_RESTRICTING_KEYS: &[&str] = &[
-    "aws:PrincipalOrgID",
-    "aws:PrincipalOrgPaths",
-    "aws:PrincipalAccount",
-    "aws:PrincipalArn",
-    "aws:SourceAccount",
-    "aws:SourceArn",
-    "aws:SourceOrgID",
-    "sts:ExternalId",
-];
