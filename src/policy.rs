@@ -221,10 +221,11 @@ impl CompiledPolicy {
         g
     }
 
-    /// This document's answer for an action (precomputed for [`PROBES`]).
-    pub fn grant(&self, action: &str) -> std::borrow::Cow<'_, DocGrant> {
-        match PROBES.iter().position(|p| p.eq_ignore_ascii_case(action)) {
-            Some(i) => std::borrow::Cow::Borrowed(&self.probes[i]),
+    /// This document's answer for an action; `probe` is the action's index in [`PROBES`], if
+    /// it is one (precomputed), else the document is evaluated now.
+    fn grant(&self, action: &str, probe: Option<usize>) -> std::borrow::Cow<'_, DocGrant> {
+        match probe.and_then(|i| self.probes.get(i)) {
+            Some(g) => std::borrow::Cow::Borrowed(g),
             None => std::borrow::Cow::Owned(self.evaluate(action)),
         }
     }
@@ -344,8 +345,9 @@ impl<'a> Effective<'a> {
         let mut all_conditional = false;
         let mut resources = BTreeSet::new();
         let mut via = BTreeSet::new();
+        let probe = PROBES.iter().position(|p| p.eq_ignore_ascii_case(action));
         for (perm, c) in &self.grants {
-            let g = c.grant(action);
+            let g = c.grant(action, probe);
             if g.denied {
                 return None;
             }
@@ -357,7 +359,7 @@ impl<'a> Effective<'a> {
             }
         }
         for (_, b) in &self.boundaries {
-            let g = b.grant(action);
+            let g = b.grant(action, probe);
             if g.denied || !g.allows() {
                 return None;
             }

@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use nhi_api::policy::PolicyDocument;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -63,7 +64,7 @@ pub struct RoleDetail {
     pub role_id: String,
     pub arn: String,
     pub create_date: Option<DateTime<Utc>>,
-    pub assume_role_policy_document: Option<serde_json::Value>,
+    pub assume_role_policy_document: Option<Box<RawValue>>,
     pub instance_profile_list: Vec<InstanceProfile>,
     pub role_policy_list: Vec<InlinePolicy>,
     pub attached_managed_policies: Vec<AttachedPolicy>,
@@ -91,7 +92,7 @@ pub struct InstanceProfile {
 #[serde(rename_all = "PascalCase", default)]
 pub struct InlinePolicy {
     pub policy_name: String,
-    pub policy_document: Option<serde_json::Value>,
+    pub policy_document: Option<Box<RawValue>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -126,7 +127,7 @@ pub struct ManagedPolicyDetail {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct PolicyVersion {
-    pub document: Option<serde_json::Value>,
+    pub document: Option<Box<RawValue>>,
     pub version_id: String,
     pub is_default_version: bool,
 }
@@ -146,21 +147,27 @@ impl ManagedPolicyDetail {
 }
 
 /// Decode a policy document as found in a GAAD: a JSON object (`aws` CLI output) or a
-/// URL-encoded JSON string (the raw API response).
-pub fn decode_document(value: &serde_json::Value) -> Result<PolicyDocument, String> {
-    match value {
-        serde_json::Value::String(s) => {
+/// URL-encoded JSON string (the raw API response). Kept raw until here so that a 100 MB export
+/// is not first built into a tree of JSON values.
+pub fn decode_document(raw: &RawValue) -> Result<PolicyDocument, String> {
+    let text = raw.get().trim_start();
+    match text.as_bytes().first() {
+        Some(b'"') => {
+            let s: String =
+                serde_json::from_str(text).map_err(|e| format!("not a valid string: {e}"))?;
             let decoded = if s.trim_start().starts_with('{') {
-                std::borrow::Cow::Borrowed(s.as_str())
+                std::borrow::Cow::Owned(s)
             } else {
-                percent_encoding::percent_decode_str(s)
+                percent_encoding::percent_decode_str(&s)
                     .decode_utf8()
+                    .map(|c| std::borrow::Cow::Owned(c.into_owned()))
                     .map_err(|e| format!("URL-encoded document is not UTF-8: {e}"))?
             };
             serde_json::from_str(&decoded).map_err(|e| format!("not a valid policy document: {e}"))
         }
-        serde_json::Value::Object(_) => PolicyDocument::deserialize(value)
-            .map_err(|e| format!("not a valid policy document: {e}")),
+        Some(b'{') => {
+            serde_json::from_str(text).map_err(|e| format!("not a valid policy document: {e}"))
+        }
         _ => Err("policy document must be a JSON object or a URL-encoded string".to_string()),
     }
 }
@@ -182,23 +189,32 @@ pub fn account_of(arn: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
+    fn raw(s: &str) -> Box<RawValue> {
+        RawValue::from_string(s.to_string()).expect("valid JSON")
+    }
+
     #[test]
     fn documents_in_both_encodings_decode_to_the_same() {
-        let obj = serde_json::json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]});
-        let enc = serde_json::Value::String(
-            "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3A%2A%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D".into(),
+        let obj = raw(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#,
+        );
+        let enc = raw(
+            r#""%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3A%2A%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D""#,
         );
         let a = decode_document(&obj).expect("object form");
         let b = decode_document(&enc).expect("encoded form");
+        let plain = raw(
+            r#""{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"}],\"Version\":\"2012-10-17\"}""#,
+        );
+        assert_eq!(decode_document(&plain).expect("JSON in a string"), a);
         assert_eq!(a, b);
     }
 
     #[test]
     fn bad_documents_say_why() {
-        let e =
-            decode_document(&serde_json::Value::String("%7Bnot json".into())).expect_err("invalid");
+        let e = decode_document(&raw(r#""%7Bnot json""#)).expect_err("invalid");
         assert!(e.contains("not a valid policy document"), "{e}");
-        assert!(decode_document(&serde_json::json!(42)).is_err());
+        assert!(decode_document(&raw("42")).is_err());
     }
 
     #[test]

@@ -460,7 +460,7 @@ fn inline_permissions(
     origin: &str,
 ) {
     for p in list {
-        let policy = match p.policy_document.as_ref().map(gaad::decode_document) {
+        let policy = match p.policy_document.as_deref().map(gaad::decode_document) {
             Some(Ok(doc)) => Some(ctx.inventory.intern_policy(doc)),
             Some(Err(e)) => {
                 ctx.issues.add(
