@@ -7,7 +7,7 @@
 
 use super::{Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
-use nhi_api::{kinds, PermissionSource};
+use nhi_api::PermissionSource;
 use serde_json::json;
 
 pub struct Rule;
@@ -42,7 +42,7 @@ impl super::Rule for Rule {
     }
 
     fn check(&self, s: &Subject<'_>, _ctx: &Ctx<'_>) -> Vec<Finding> {
-        if s.identity.kind != kinds::IAM_USER && s.identity.kind != kinds::IAM_ROLE {
+        if !super::is_iam_principal(s.identity) {
             return Vec::new();
         }
         let mut via = s.effective.full_admin_via();

@@ -8,7 +8,6 @@
 
 use super::{assume_statements, Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
-use nhi_api::kinds;
 use serde_json::json;
 
 pub struct Rule;
@@ -61,12 +60,9 @@ impl super::Rule for Rule {
     }
 
     fn check(&self, s: &Subject<'_>, _ctx: &Ctx<'_>) -> Vec<Finding> {
-        let Some(trust) = s.trust else {
+        let Some(trust) = super::role_trust(s) else {
             return Vec::new();
         };
-        if s.identity.kind != kinds::IAM_ROLE {
-            return Vec::new();
-        }
         let mut problems = Vec::new();
         let mut severity = None;
         for st in assume_statements(trust) {

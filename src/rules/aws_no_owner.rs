@@ -6,7 +6,6 @@
 
 use super::{Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
-use nhi_api::kinds;
 use serde_json::json;
 
 pub struct Rule;
@@ -31,10 +30,7 @@ impl super::Rule for Rule {
     }
 
     fn check(&self, s: &Subject<'_>, ctx: &Ctx<'_>) -> Vec<Finding> {
-        if s.owner.is_some()
-            || !s.identity.tags_known
-            || (s.identity.kind != kinds::IAM_USER && s.identity.kind != kinds::IAM_ROLE)
-        {
+        if s.owner.is_some() || !s.identity.tags_known || !super::is_iam_principal(s.identity) {
             return Vec::new();
         }
         let keys = &ctx.config.ownership.owner_tag_keys;

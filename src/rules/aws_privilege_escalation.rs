@@ -10,7 +10,6 @@
 use super::{Ctx, Subject};
 use crate::finding::{Category, Confidence, Finding, Owasp, RuleMeta, Severity};
 use crate::policy::Grant;
-use nhi_api::kinds;
 use serde_json::json;
 
 pub struct Rule;
@@ -132,7 +131,7 @@ impl super::Rule for Rule {
     }
 
     fn check(&self, s: &Subject<'_>, _ctx: &Ctx<'_>) -> Vec<Finding> {
-        if (s.identity.kind != kinds::IAM_USER && s.identity.kind != kinds::IAM_ROLE)
+        if !super::is_iam_principal(s.identity)
             || s.effective.is_empty()
             || !s.effective.full_admin_via().is_empty()
         {

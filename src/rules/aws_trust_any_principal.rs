@@ -6,7 +6,6 @@
 
 use super::{assume_statements, Ctx, Subject, CALLER_RESTRICTING_KEYS};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
-use nhi_api::kinds;
 use nhi_api::policy::Principal;
 use serde_json::json;
 
@@ -32,12 +31,9 @@ impl super::Rule for Rule {
     }
 
     fn check(&self, s: &Subject<'_>, _ctx: &Ctx<'_>) -> Vec<Finding> {
-        let Some(trust) = s.trust else {
+        let Some(trust) = super::role_trust(s) else {
             return Vec::new();
         };
-        if s.identity.kind != kinds::IAM_ROLE {
-            return Vec::new();
-        }
         let open: Vec<Option<&String>> = assume_statements(trust)
             .filter(|st| match &st.principal {
                 Some(Principal::Any) => true,

@@ -7,7 +7,6 @@
 
 use super::{assume_statements, Ctx, Subject};
 use crate::finding::{Category, Confidence, Finding, Owasp, RuleMeta, Severity};
-use nhi_api::kinds;
 use serde_json::json;
 use std::collections::BTreeSet;
 
@@ -33,24 +32,18 @@ impl super::Rule for Rule {
     }
 
     fn check(&self, s: &Subject<'_>, ctx: &Ctx<'_>) -> Vec<Finding> {
-        let Some(trust) = s.trust else {
+        let Some(trust) = super::role_trust(s) else {
             return Vec::new();
         };
-        if s.identity.kind != kinds::IAM_ROLE {
-            return Vec::new();
-        }
         let exempt = &ctx.config.aws.services_without_confused_deputy;
         let mut services = BTreeSet::new();
         for st in assume_statements(trust) {
-            if [
+            if st.has_any_condition_key(&[
                 "aws:SourceArn",
                 "aws:SourceAccount",
                 "aws:SourceOrgID",
                 "aws:SourceOrgPaths",
-            ]
-            .iter()
-            .any(|k| st.has_condition_key(k))
-            {
+            ]) {
                 continue;
             }
             let Some(p) = &st.principal else { continue };

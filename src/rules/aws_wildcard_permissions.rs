@@ -7,7 +7,6 @@
 use super::{Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
 use crate::policy::Broad;
-use nhi_api::kinds;
 use serde_json::json;
 
 pub struct Rule;
@@ -44,9 +43,7 @@ impl super::Rule for Rule {
     }
 
     fn check(&self, s: &Subject<'_>, _ctx: &Ctx<'_>) -> Vec<Finding> {
-        if (s.identity.kind != kinds::IAM_USER && s.identity.kind != kinds::IAM_ROLE)
-            || !s.effective.full_admin_via().is_empty()
-        {
+        if !super::is_iam_principal(s.identity) || !s.effective.full_admin_via().is_empty() {
             return Vec::new();
         }
         let mut items = Vec::new();

@@ -92,6 +92,17 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// A role's trust policy: what the trust rules judge.
+pub fn role_trust<'a>(s: &Subject<'a>) -> Option<&'a PolicyDocument> {
+    s.trust
+        .filter(|_| s.identity.kind == nhi_api::kinds::IAM_ROLE)
+}
+
+/// IAM users and roles: the principals whose policies the permission rules judge.
+pub fn is_iam_principal(identity: &Identity) -> bool {
+    identity.kind == nhi_api::kinds::IAM_USER || identity.kind == nhi_api::kinds::IAM_ROLE
+}
+
 /// The Allow statements of a trust policy that let someone assume the role (any `sts:AssumeRole*`
 /// action, or `sts:TagSession` alongside).
 pub fn assume_statements(

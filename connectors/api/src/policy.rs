@@ -98,6 +98,11 @@ impl Statement {
     pub fn has_condition_key(&self, key: &str) -> bool {
         self.condition_values(key).next().is_some()
     }
+
+    /// Whether any of these condition keys is constrained.
+    pub fn has_any_condition_key(&self, keys: &[&str]) -> bool {
+        keys.iter().any(|k| self.has_condition_key(k))
+    }
 }
 
 /// Who a statement applies to: `"*"`, or principals by type (`AWS`, `Service`, `Federated`,

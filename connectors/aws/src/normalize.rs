@@ -142,14 +142,12 @@ pub(crate) fn normalize(gaads: &[GaadFile], reports: &[ReportFile]) -> Inventory
 
     let mut notes: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut truncated: BTreeSet<&str> = BTreeSet::new();
+    // The files that hold data of an account.
+    let covers = |origin: &str, acct: &str| scopes_of.get(origin).is_some_and(|s| s.contains(acct));
     for (acct, account) in &accounts {
         normalize_account(&mut ctx, acct, account);
         if account.has_gaad && !account.has_report {
-            for f in gaads.iter().filter(|f| {
-                scopes_of
-                    .get(f.origin.as_str())
-                    .is_some_and(|s| s.contains(acct))
-            }) {
+            for f in gaads.iter().filter(|f| covers(&f.origin, acct)) {
                 notes.entry(f.origin.as_str()).or_default().push(format!(
                     "no credential report for account {acct}: access keys and console passwords are unknown, so key rules are not evaluated and people cannot be told from automation users; {}",
                     crate::REPORT_HINT
@@ -157,11 +155,7 @@ pub(crate) fn normalize(gaads: &[GaadFile], reports: &[ReportFile]) -> Inventory
             }
         }
         if account.has_report && !account.has_gaad {
-            for f in reports.iter().filter(|f| {
-                scopes_of
-                    .get(f.origin.as_str())
-                    .is_some_and(|s| s.contains(acct))
-            }) {
+            for f in reports.iter().filter(|f| covers(&f.origin, acct)) {
                 notes.entry(f.origin.as_str()).or_default().push(format!(
                     "no GetAccountAuthorizationDetails export for account {acct}: roles, permissions and tags are not judged; {}",
                     crate::GAAD_HINT
@@ -169,12 +163,10 @@ pub(crate) fn normalize(gaads: &[GaadFile], reports: &[ReportFile]) -> Inventory
             }
         }
         if account.gaad_truncated && !account.gaad_complete {
-            for f in gaads.iter().filter(|f| {
-                f.gaad.is_truncated
-                    && scopes_of
-                        .get(f.origin.as_str())
-                        .is_some_and(|s| s.contains(acct))
-            }) {
+            for f in gaads
+                .iter()
+                .filter(|f| f.gaad.is_truncated && covers(&f.origin, acct))
+            {
                 truncated.insert(f.origin.as_str());
             }
         }
