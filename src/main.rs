@@ -37,6 +37,8 @@ enum Command {
     Collect(CollectArgs),
     /// List the rules nhi applies.
     Rules(RulesArgs),
+    /// Print the JSON Schema of the JSON report (also in docs/report.schema.json).
+    Schema,
 }
 
 #[derive(Args)]
@@ -121,6 +123,12 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan(args, cli.quiet),
         Command::Collect(args) => collect(args, cli.quiet),
         Command::Rules(args) => rules(args),
+        Command::Schema => write_out(None, |w| {
+            serde_json::to_writer_pretty(&mut *w, &nhi::report::json_schema())
+                .map_err(io::Error::from)?;
+            w.write_all(b"\n")
+        })
+        .map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -8,12 +8,13 @@ use crate::analyzer::{Analysis, Assessment, Judged};
 use crate::finding::{Category, Confidence, Severity};
 use chrono::{DateTime, SecondsFormat, Utc};
 use nhi_api::{Credential, CredentialStatus, Inventory, LastUsed, SourceStatus};
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
@@ -23,26 +24,28 @@ pub struct Report {
     pub identities: Vec<ReportIdentity>,
     /// The rules that ran (metadata for renderers such as SARIF).
     #[serde(skip)]
+    #[schemars(skip)]
     pub rules: Vec<&'static crate::finding::RuleMeta>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Tool {
     pub name: &'static str,
     pub version: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Source {
     pub connector: String,
     pub scope: String,
     pub origin: String,
+    #[schemars(with = "SourceStatusSchema")]
     pub status: SourceStatus,
     pub identities: usize,
     pub message: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
 pub struct BySeverity {
     pub critical: usize,
     pub high: usize,
@@ -73,7 +76,7 @@ impl BySeverity {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Summary {
     pub identities: usize,
     pub findings: usize,
@@ -88,16 +91,17 @@ pub struct Summary {
     pub not_judged: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Owner {
     pub value: String,
     pub source: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ReportCredential {
     pub id: String,
     pub kind: String,
+    #[schemars(with = "CredentialStatusSchema")]
     pub status: CredentialStatus,
     pub created_at: Option<String>,
     pub last_used_at: Option<String>,
@@ -107,14 +111,14 @@ pub struct ReportCredential {
     pub expires_at: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Risk {
     pub score: u8,
     /// Highest finding severity, or `none`.
     pub severity: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ReportFinding {
     pub rule_id: &'static str,
     pub title: &'static str,
@@ -130,7 +134,7 @@ pub struct ReportFinding {
     pub credential_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ReportIdentity {
     pub id: String,
     pub provider: String,
@@ -146,6 +150,39 @@ pub struct ReportIdentity {
     pub credentials: Vec<ReportCredential>,
     pub risk: Risk,
     pub findings: Vec<ReportFinding>,
+}
+
+/// How much of a source could be read (mirrors `nhi_api::SourceStatus` for the schema).
+#[derive(JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum SourceStatusSchema {
+    Ok,
+    Partial,
+    Failed,
+    Skipped,
+}
+
+/// A credential's state (mirrors `nhi_api::CredentialStatus` for the schema).
+#[derive(JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum CredentialStatusSchema {
+    Active,
+    Inactive,
+    Expired,
+    Revoked,
+    Unknown,
+}
+
+/// The report's JSON Schema (draft 2020-12), as published in `docs/report.schema.json`.
+pub fn json_schema() -> serde_json::Value {
+    let mut schema = serde_json::to_value(schemars::schema_for!(Report)).unwrap_or_default();
+    schema["$id"] =
+        serde_json::Value::String("https://github.com/nhi-dev/nhi/docs/report.schema.json".into());
+    schema["title"] =
+        serde_json::Value::String(format!("nhi report, schema_version {SCHEMA_VERSION}"));
+    schema
 }
 
 pub fn time(t: DateTime<Utc>) -> String {
