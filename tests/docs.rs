@@ -35,17 +35,28 @@ fn readme_config_example_is_valid() {
 
 #[test]
 fn published_json_schema_matches_the_report_type() {
-    let published: serde_json::Value = serde_json::from_str(&read("docs/report.schema.json")).expect("schema is JSON");
+    let published: serde_json::Value =
+        serde_json::from_str(&read("docs/report.schema.json")).expect("schema is JSON");
     assert_eq!(
         published,
         nhi::report::json_schema(),
         "docs/report.schema.json is out of date: run `cargo run -- schema > docs/report.schema.json`"
     );
     let r = run(&["schema"]);
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&r.stdout).expect("json"), published);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&r.stdout).expect("json"),
+        published
+    );
     // The schema requires what the contract promises.
     let required = published["required"].as_array().expect("required");
-    for key in ["schema_version", "tool", "evaluated_at", "sources", "summary", "identities"] {
+    for key in [
+        "schema_version",
+        "tool",
+        "evaluated_at",
+        "sources",
+        "summary",
+        "identities",
+    ] {
         assert!(required.iter().any(|k| k == key), "{key}");
     }
 }

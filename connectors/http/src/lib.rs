@@ -1,0 +1,558 @@
+//! The HTTP client nhi's API connectors share.
+//!
+//! - The token is a [`Secret`] sent in one header, only to the configured base URL: redirects are
+//!   never followed and every request URL is built from the base, so the token cannot be sent to
+//!   another host.
+//! - Rate limits and server errors are retried: `429` and `5xx` (and `403` with
+//!   `x-ratelimit-remaining: 0`) wait for `Retry-After` / `x-ratelimit-reset`, or back off
+//!   exponentially, up to a bounded number of attempts. Waiting goes through a [`Sleeper`] so
+//!   tests can run on a clock of their own.
+//! - [`Client::list_all`] follows cursor pagination (`has_more` + `last_id`) and stops when a
+//!   server hands back a cursor it already returned, reporting the listing incomplete.
+//! - Responses are decoded item by item: one malformed item is an item error, not a failed page.
+
+use nhi_api::{BoxFuture, Secret};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{StatusCode, Url};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Waits between attempts. The real one sleeps; tests record and return at once.
+pub trait Sleeper: Send + Sync {
+    fn sleep(&self, d: Duration) -> BoxFuture<'_, ()>;
+}
+
+pub struct TokioSleeper;
+
+impl Sleeper for TokioSleeper {
+    fn sleep(&self, d: Duration) -> BoxFuture<'_, ()> {
+        Box::pin(tokio::time::sleep(d))
+    }
+}
+
+/// Why a request failed, after retries.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HttpError {
+    #[error("HTTP {status} from {url}: {detail}")]
+    Status {
+        status: u16,
+        url: String,
+        detail: String,
+    },
+    #[error("rate limited by {url} after {attempts} attempts")]
+    RateLimited { url: String, attempts: u32 },
+    #[error("cannot reach {url}: {detail}")]
+    Transport { url: String, detail: String },
+    #[error("{url} answered something that is not the expected JSON: {detail}")]
+    Decode { url: String, detail: String },
+    #[error("invalid request URL: {0}")]
+    Url(String),
+}
+
+impl HttpError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            HttpError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct ClientConfig {
+    /// Base URL every path is joined to, e.g. `https://api.openai.com/v1`.
+    pub base_url: String,
+    /// Header that carries the token (`Authorization` with `Bearer `, or `x-api-key`).
+    pub auth_header: &'static str,
+    pub auth_prefix: &'static str,
+    pub token: Secret,
+    /// Other headers every request carries (`anthropic-version`).
+    pub headers: Vec<(&'static str, String)>,
+    /// Attempts per request, first included.
+    pub max_attempts: u32,
+    /// Longest single wait for a rate limit; a longer `Retry-After` is capped to it.
+    pub max_wait: Duration,
+    pub timeout: Duration,
+}
+
+impl ClientConfig {
+    pub fn new(
+        base_url: &str,
+        auth_header: &'static str,
+        auth_prefix: &'static str,
+        token: Secret,
+    ) -> Self {
+        ClientConfig {
+            base_url: base_url.to_string(),
+            auth_header,
+            auth_prefix,
+            token,
+            headers: Vec::new(),
+            max_attempts: 6,
+            max_wait: Duration::from_secs(120),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// One page of a cursor-paginated listing, items still undecoded.
+#[derive(Debug, serde::Deserialize)]
+struct Page {
+    #[serde(default)]
+    data: Vec<Value>,
+    #[serde(default)]
+    has_more: bool,
+    #[serde(default)]
+    last_id: Option<String>,
+}
+
+/// Everything a listing returned, and whether it is complete.
+#[derive(Debug)]
+pub struct Listing<T> {
+    pub items: Vec<T>,
+    /// Items that could not be decoded, with why.
+    pub item_errors: Vec<String>,
+    /// `None` when every page was read; else why the listing stopped early.
+    pub incomplete: Option<String>,
+    /// Requests made (pages).
+    pub requests: u32,
+}
+
+pub struct Client {
+    http: reqwest::Client,
+    base: Url,
+    headers: HeaderMap,
+    config: ClientConfig,
+    sleeper: Arc<dyn Sleeper>,
+}
+
+impl Client {
+    pub fn new(config: ClientConfig, sleeper: Arc<dyn Sleeper>) -> Result<Self, HttpError> {
+        let mut base = Url::parse(&config.base_url)
+            .map_err(|e| HttpError::Url(format!("{}: {e}", config.base_url)))?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(HttpError::Url(format!(
+                "{}: only http and https are supported",
+                config.base_url
+            )));
+        }
+        // Joining "projects" to ".../v1" must give ".../v1/projects".
+        if !base.path().ends_with('/') {
+            let path = format!("{}/", base.path());
+            base.set_path(&path);
+        }
+        let mut headers = HeaderMap::new();
+        let mut auth =
+            HeaderValue::from_str(&format!("{}{}", config.auth_prefix, config.token.expose()))
+                .map_err(|_| {
+                    HttpError::Url("the token contains characters a header cannot carry".into())
+                })?;
+        auth.set_sensitive(true);
+        headers.insert(HeaderName::from_static(config.auth_header), auth);
+        headers.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
+        for (k, v) in &config.headers {
+            let value = HeaderValue::from_str(v)
+                .map_err(|_| HttpError::Url(format!("bad value for header {k}")))?;
+            headers.insert(HeaderName::from_static(k), value);
+        }
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(config.timeout)
+            .user_agent(concat!("nhi/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| HttpError::Transport {
+                url: config.base_url.clone(),
+                detail: e.to_string(),
+            })?;
+        Ok(Client {
+            http,
+            base,
+            headers,
+            config,
+            sleeper,
+        })
+    }
+
+    /// The URL for a path relative to the base, with a query.
+    pub fn url(&self, path: &str, query: &[(&str, String)]) -> Result<Url, HttpError> {
+        let mut url = self
+            .base
+            .join(path.trim_start_matches('/'))
+            .map_err(|e| HttpError::Url(format!("{path}: {e}")))?;
+        if url.origin() != self.base.origin() {
+            return Err(HttpError::Url(format!(
+                "{path} leaves the configured API host"
+            )));
+        }
+        if !query.is_empty() {
+            let mut q = url.query_pairs_mut();
+            for (k, v) in query {
+                q.append_pair(k, v);
+            }
+        }
+        Ok(url)
+    }
+
+    /// GET a path and decode its JSON body.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, HttpError> {
+        let url = self.url(path, query)?;
+        let bytes = self.get_bytes(&url).await?;
+        serde_json::from_slice(&bytes).map_err(|e| HttpError::Decode {
+            url: url.to_string(),
+            detail: e.to_string(),
+        })
+    }
+
+    async fn get_bytes(&self, url: &Url) -> Result<Vec<u8>, HttpError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            tracing::debug!(%url, attempt, "GET");
+            let result = self
+                .http
+                .get(url.clone())
+                .headers(self.headers.clone())
+                .send()
+                .await;
+            let response = match result {
+                Ok(r) => r,
+                Err(e)
+                    if attempt < self.config.max_attempts && (e.is_timeout() || e.is_connect()) =>
+                {
+                    self.sleeper.sleep(backoff(attempt)).await;
+                    continue;
+                }
+                Err(e) => {
+                    return Err(HttpError::Transport {
+                        url: url.to_string(),
+                        detail: without_url(&e),
+                    });
+                }
+            };
+            let status = response.status();
+            if status.is_success() {
+                return response.bytes().await.map(|b| b.to_vec()).map_err(|e| {
+                    HttpError::Transport {
+                        url: url.to_string(),
+                        detail: without_url(&e),
+                    }
+                });
+            }
+            let wait = retry_wait(status, response.headers(), attempt);
+            if let Some(wait) = wait {
+                if attempt < self.config.max_attempts {
+                    let wait = wait.min(self.config.max_wait);
+                    tracing::info!(%url, status = status.as_u16(), wait_s = wait.as_secs(), "rate limited or server error; waiting");
+                    self.sleeper.sleep(wait).await;
+                    continue;
+                }
+                if status == StatusCode::TOO_MANY_REQUESTS
+                    || is_rate_limit_403(status, response.headers())
+                {
+                    return Err(HttpError::RateLimited {
+                        url: url.to_string(),
+                        attempts: attempt,
+                    });
+                }
+            }
+            let body = response.text().await.unwrap_or_default();
+            return Err(HttpError::Status {
+                status: status.as_u16(),
+                url: url.to_string(),
+                detail: error_detail(&body),
+            });
+        }
+    }
+
+    /// Every item of a cursor-paginated listing (`has_more`, `last_id`), passing the cursor as
+    /// `cursor_param`. Stops, incomplete, at the first error or when a cursor repeats.
+    pub async fn list_all<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        cursor_param: &str,
+        page_size: u32,
+    ) -> Listing<T> {
+        let mut listing = Listing {
+            items: Vec::new(),
+            item_errors: Vec::new(),
+            incomplete: None,
+            requests: 0,
+        };
+        let mut seen = HashSet::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut q: Vec<(&str, String)> = query.to_vec();
+            q.push(("limit", page_size.to_string()));
+            if let Some(c) = &cursor {
+                q.push((cursor_param, c.clone()));
+            }
+            listing.requests += 1;
+            let page: Page = match self.get(path, &q).await {
+                Ok(p) => p,
+                Err(e) => {
+                    listing.incomplete = Some(e.to_string());
+                    return listing;
+                }
+            };
+            for (i, item) in page.data.into_iter().enumerate() {
+                match serde_json::from_value::<T>(item) {
+                    Ok(v) => listing.items.push(v),
+                    Err(e) => listing
+                        .item_errors
+                        .push(format!("{path} item {i} of page {}: {e}", listing.requests)),
+                }
+            }
+            if !page.has_more {
+                return listing;
+            }
+            match page.last_id {
+                Some(next) if seen.insert(next.clone()) => cursor = Some(next),
+                Some(next) => {
+                    listing.incomplete = Some(format!(
+                        "{path}: the server returned the cursor {next:?} twice (has_more stays true); stopped after {} pages to avoid a loop",
+                        listing.requests
+                    ));
+                    return listing;
+                }
+                None => {
+                    listing.incomplete = Some(format!(
+                        "{path}: has_more is true but no last_id was given; stopped after {} pages",
+                        listing.requests
+                    ));
+                    return listing;
+                }
+            }
+        }
+    }
+}
+
+fn is_rate_limit_403(status: StatusCode, headers: &HeaderMap) -> bool {
+    status == StatusCode::FORBIDDEN && header_str(headers, "x-ratelimit-remaining") == Some("0")
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+}
+
+/// How long to wait before retrying, or `None` when the status is not worth retrying.
+fn retry_wait(status: StatusCode, headers: &HeaderMap, attempt: u32) -> Option<Duration> {
+    let rate_limited =
+        status == StatusCode::TOO_MANY_REQUESTS || is_rate_limit_403(status, headers);
+    if !rate_limited && !status.is_server_error() {
+        return None;
+    }
+    if let Some(secs) = header_str(headers, "retry-after").and_then(|v| v.parse::<f64>().ok()) {
+        return Some(Duration::from_secs_f64(secs.clamp(0.0, 86_400.0)));
+    }
+    // GitHub style: the epoch second at which the window resets.
+    if let Some(reset) =
+        header_str(headers, "x-ratelimit-reset").and_then(|v| v.parse::<i64>().ok())
+    {
+        let now = chrono::Utc::now().timestamp();
+        if reset > now {
+            return Some(Duration::from_secs((reset - now) as u64));
+        }
+    }
+    Some(backoff(attempt))
+}
+
+/// 1 s, 2 s, 4 s ... capped at 60 s.
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_secs(1u64 << attempt.saturating_sub(1).min(6)).min(Duration::from_secs(60))
+}
+
+/// A provider's error message, short, from a JSON error body if there is one.
+fn error_detail(body: &str) -> String {
+    let from_json = serde_json::from_str::<Value>(body).ok().and_then(|v| {
+        v.pointer("/error/message")
+            .or_else(|| v.get("message"))
+            .or_else(|| v.pointer("/error"))
+            .and_then(|m| m.as_str().map(str::to_string))
+    });
+    let text = from_json.unwrap_or_else(|| body.trim().to_string());
+    let mut short: String = text.chars().take(300).collect();
+    if short.is_empty() {
+        short = "no detail given".to_string();
+    }
+    short
+}
+
+/// A reqwest error's text without the URL (callers add the URL themselves, once).
+fn without_url(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    if let Some(url) = e.url() {
+        text = text
+            .replace(&format!(" ({url})"), "")
+            .replace(url.as_str(), "");
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+    use wiremock::matchers::{header, method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<Duration>>);
+
+    impl Sleeper for Recorder {
+        fn sleep(&self, d: Duration) -> BoxFuture<'_, ()> {
+            if let Ok(mut v) = self.0.lock() {
+                v.push(d);
+            }
+            Box::pin(async {})
+        }
+    }
+
+    fn client(server: &MockServer, sleeper: Arc<Recorder>) -> Client {
+        let config = ClientConfig::new(
+            &format!("{}/v1", server.uri()),
+            "authorization",
+            "Bearer ",
+            Secret::new("tok-123"),
+        );
+        Client::new(config, sleeper).expect("client")
+    }
+
+    #[tokio::test]
+    async fn pages_are_followed_and_a_repeated_cursor_stops_the_loop() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/v1/things"))
+            .and(query_param("after", "b"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                serde_json::json!({"data":[{"id":"c"}],"has_more":true,"last_id":"b"}),
+            ))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET")).and(path("/v1/things")).and(header("authorization", "Bearer tok-123"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"data":[{"id":"a"},{"id":"b"},{"nope":1}],"has_more":true,"last_id":"b"})))
+            .mount(&server).await;
+        #[derive(serde::Deserialize)]
+        struct Thing {
+            id: String,
+        }
+        let c = client(&server, Arc::new(Recorder::default()));
+        let l: Listing<Thing> = c.list_all("things", &[], "after", 2).await;
+        assert_eq!(
+            l.items.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+            vec!["a", "b", "c"]
+        );
+        assert_eq!(l.item_errors.len(), 1);
+        assert!(
+            l.incomplete.as_deref().is_some_and(|m| m.contains("twice")),
+            "{:?}",
+            l.incomplete
+        );
+        assert_eq!(l.requests, 2);
+    }
+
+    #[tokio::test]
+    async fn rate_limits_are_waited_out_with_retry_after() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "7"))
+            .up_to_n_times(2)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true})))
+            .mount(&server)
+            .await;
+        let rec = Arc::new(Recorder::default());
+        let c = client(&server, rec.clone());
+        let v: Value = c.get("x", &[]).await.expect("succeeds after waiting");
+        assert_eq!(v["ok"], true);
+        assert_eq!(
+            *rec.0.lock().expect("lock"),
+            vec![Duration::from_secs(7), Duration::from_secs(7)]
+        );
+    }
+
+    #[tokio::test]
+    async fn persistent_rate_limit_and_auth_errors_are_reported() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/v1/limited"))
+            .respond_with(ResponseTemplate::new(429))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v1/denied"))
+            .respond_with(
+                ResponseTemplate::new(403)
+                    .set_body_json(serde_json::json!({"error":{"message":"admin key required"}})),
+            )
+            .mount(&server)
+            .await;
+        let rec = Arc::new(Recorder::default());
+        let c = client(&server, rec.clone());
+        let e = c.get::<Value>("limited", &[]).await.expect_err("gives up");
+        assert!(
+            matches!(e, HttpError::RateLimited { attempts: 6, .. }),
+            "{e}"
+        );
+        assert_eq!(rec.0.lock().expect("lock").len(), 5, "bounded retries");
+        let e = c.get::<Value>("denied", &[]).await.expect_err("403");
+        assert_eq!(e.status(), Some(403));
+        assert!(e.to_string().contains("admin key required"));
+        assert!(!e.to_string().contains("tok-123"));
+    }
+
+    #[tokio::test]
+    async fn redirects_are_not_followed() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(302).insert_header("location", "http://127.0.0.1:9/steal"),
+            )
+            .mount(&server)
+            .await;
+        let c = client(&server, Arc::new(Recorder::default()));
+        let e = c.get::<Value>("x", &[]).await.expect_err("no redirect");
+        assert_eq!(e.status(), Some(302));
+    }
+
+    #[test]
+    fn urls_stay_on_the_base_host() {
+        let config = ClientConfig::new(
+            "https://api.example.com/v1",
+            "authorization",
+            "Bearer ",
+            Secret::new("t"),
+        );
+        let c = Client::new(config, Arc::new(TokioSleeper)).expect("client");
+        assert_eq!(
+            c.url("organization/projects", &[("after", "a b".into())])
+                .expect("url")
+                .as_str(),
+            "https://api.example.com/v1/organization/projects?after=a+b"
+        );
+        let scheme_relative = c.url("//evil.example.org/x", &[]).expect("stays relative");
+        assert_eq!(scheme_relative.host_str(), Some("api.example.com"));
+        assert!(c.url("https://evil.example.org/x", &[]).is_err());
+    }
+}
