@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 /// Provider names used in [`Identity::provider`].
 pub mod providers {
     pub const AWS: &str = "aws";
+    pub const OPENAI: &str = "openai";
+    pub const ANTHROPIC: &str = "anthropic";
 }
 
 /// Identity kinds used in [`Identity::kind`].
@@ -16,12 +18,21 @@ pub mod kinds {
     pub const IAM_ROLE: &str = "iam_role";
     /// The account's root user, inventoried when it holds access keys.
     pub const AWS_ROOT: &str = "aws_root_account";
+    /// An OpenAI project API key owned by a user (service accounts' keys are credentials of
+    /// the service account).
+    pub const OPENAI_PROJECT_API_KEY: &str = "openai_project_api_key";
+    pub const OPENAI_ADMIN_API_KEY: &str = "openai_admin_api_key";
+    pub const OPENAI_SERVICE_ACCOUNT: &str = "openai_service_account";
+    pub const ANTHROPIC_API_KEY: &str = "anthropic_api_key";
 }
 
 /// Credential kinds used in [`Credential::kind`].
 pub mod credential_kinds {
     pub const AWS_ACCESS_KEY: &str = "aws_access_key";
     pub const AWS_SIGNING_CERTIFICATE: &str = "aws_signing_certificate";
+    pub const OPENAI_API_KEY: &str = "openai_api_key";
+    pub const OPENAI_ADMIN_KEY: &str = "openai_admin_key";
+    pub const ANTHROPIC_API_KEY: &str = "anthropic_api_key";
 }
 
 /// When something was last used, as far as the source can tell.
@@ -100,6 +111,10 @@ pub struct Identity {
     /// Provider-specific facts rules need.
     #[serde(default)]
     pub native: Native,
+    /// The AI agent service this identity acts for (an AWS role trusted by Bedrock, Bedrock
+    /// AgentCore or SageMaker), when it is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ai_agent: Option<String>,
 }
 
 impl Identity {
@@ -121,6 +136,7 @@ impl Identity {
             trust: None,
             provider_managed: false,
             native: Native::None,
+            ai_agent: None,
         }
     }
 
@@ -257,4 +273,43 @@ pub enum Native {
         instance_profiles: Vec<String>,
     },
     AwsRoot,
+    /// An AI provider's API key (OpenAI project or admin key, Anthropic key).
+    AiKey(AiKey),
+    /// An OpenAI project service account.
+    AiServiceAccount {
+        project_id: String,
+        #[serde(default)]
+        project_name: Option<String>,
+        #[serde(default)]
+        role: Option<String>,
+    },
+}
+
+/// Facts about an AI provider key that its rules read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AiKey {
+    /// Project (OpenAI) or workspace (Anthropic) the key belongs to; `None` for
+    /// organization-wide keys.
+    #[serde(default)]
+    pub project_id: Option<String>,
+    #[serde(default)]
+    pub project_name: Option<String>,
+    /// The project or workspace is archived.
+    #[serde(default)]
+    pub project_archived: bool,
+    /// `user` or `service_account`.
+    #[serde(default)]
+    pub owner_type: Option<String>,
+    #[serde(default)]
+    pub owner_id: Option<String>,
+    /// OpenAI's `owner_project_access`: whether the owner still has access to the project.
+    #[serde(default)]
+    pub owner_project_access: Option<String>,
+    /// Whether the owner (or creator) is still a member of the organization; `None` when the
+    /// member list could not be read.
+    #[serde(default)]
+    pub owner_in_org: Option<bool>,
+    /// The provider's own redacted form of the key (`sk-abc...def`); never the key.
+    #[serde(default)]
+    pub redacted_hint: Option<String>,
 }

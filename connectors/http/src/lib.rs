@@ -109,6 +109,45 @@ struct Page {
     last_id: Option<String>,
 }
 
+/// Why a listing stopped before its last page.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Incomplete {
+    #[error("{0}")]
+    Error(HttpError),
+    #[error("{path}: the server returned the cursor {cursor:?} twice (has_more stays true); stopped after {pages} pages to avoid a loop")]
+    CursorRepeated {
+        path: String,
+        cursor: String,
+        pages: u32,
+    },
+    #[error("{path}: has_more is true but no last_id was given; stopped after {pages} pages")]
+    NoCursor { path: String, pages: u32 },
+}
+
+impl Incomplete {
+    /// The HTTP status that stopped the listing, if one did.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Incomplete::Error(e) => e.status(),
+            _ => None,
+        }
+    }
+}
+
+/// A path segment with everything but unreserved characters percent-encoded, so an id taken
+/// from a response cannot change the path (`../`, `?`, `#`).
+pub fn segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Everything a listing returned, and whether it is complete.
 #[derive(Debug)]
 pub struct Listing<T> {
@@ -116,7 +155,7 @@ pub struct Listing<T> {
     /// Items that could not be decoded, with why.
     pub item_errors: Vec<String>,
     /// `None` when every page was read; else why the listing stopped early.
-    pub incomplete: Option<String>,
+    pub incomplete: Option<Incomplete>,
     /// Requests made (pages).
     pub requests: u32,
 }
@@ -301,7 +340,7 @@ impl Client {
             let page: Page = match self.get(path, &q).await {
                 Ok(p) => p,
                 Err(e) => {
-                    listing.incomplete = Some(e.to_string());
+                    listing.incomplete = Some(Incomplete::Error(e));
                     return listing;
                 }
             };
@@ -319,17 +358,18 @@ impl Client {
             match page.last_id {
                 Some(next) if seen.insert(next.clone()) => cursor = Some(next),
                 Some(next) => {
-                    listing.incomplete = Some(format!(
-                        "{path}: the server returned the cursor {next:?} twice (has_more stays true); stopped after {} pages to avoid a loop",
-                        listing.requests
-                    ));
+                    listing.incomplete = Some(Incomplete::CursorRepeated {
+                        path: path.to_string(),
+                        cursor: next,
+                        pages: listing.requests,
+                    });
                     return listing;
                 }
                 None => {
-                    listing.incomplete = Some(format!(
-                        "{path}: has_more is true but no last_id was given; stopped after {} pages",
-                        listing.requests
-                    ));
+                    listing.incomplete = Some(Incomplete::NoCursor {
+                        path: path.to_string(),
+                        pages: listing.requests,
+                    });
                     return listing;
                 }
             }
@@ -463,7 +503,7 @@ mod tests {
         );
         assert_eq!(l.item_errors.len(), 1);
         assert!(
-            l.incomplete.as_deref().is_some_and(|m| m.contains("twice")),
+            matches!(l.incomplete, Some(Incomplete::CursorRepeated { .. })),
             "{:?}",
             l.incomplete
         );
@@ -534,6 +574,12 @@ mod tests {
         let c = client(&server, Arc::new(Recorder::default()));
         let e = c.get::<Value>("x", &[]).await.expect_err("no redirect");
         assert_eq!(e.status(), Some(302));
+    }
+
+    #[test]
+    fn ids_cannot_change_the_path() {
+        assert_eq!(segment("proj_abc-1.2"), "proj_abc-1.2");
+        assert_eq!(segment("../x?y#z"), "..%2Fx%3Fy%23z");
     }
 
     #[test]
