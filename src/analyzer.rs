@@ -105,7 +105,12 @@ pub fn analyze<'a>(inventory: &'a Inventory, config: &Config, now: DateTime<Utc>
         rules = rules.len(),
         "analyzing"
     );
-    let ctx = Ctx { now, config };
+    let facts = rules::Facts::of(inventory);
+    let ctx = Ctx {
+        now,
+        config,
+        facts: &facts,
+    };
     let mut assessments: Vec<Assessment> = inventory
         .identities
         .par_iter()
@@ -180,7 +185,7 @@ mod tests {
         title: "t",
         category: Category::Hygiene,
         severity: Severity::High,
-        provider: "aws",
+        providers: &["aws"],
         owasp: &[Owasp::Reuse],
         cis: &[],
         description: "",

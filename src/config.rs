@@ -22,6 +22,58 @@ pub struct Config {
     pub rules: RulesConfig,
     #[serde(default)]
     pub aws: AwsConfig,
+    #[serde(default)]
+    pub ai: AiConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AiConfig {
+    /// More active organization admin keys than this is over-privilege.
+    pub max_admin_keys: u32,
+    /// Words in a user-owned key's name that say software uses it (compared whole-word,
+    /// without regard to case): such a key belongs to a service account.
+    pub automation_name_words: Vec<String>,
+}
+
+impl Default for AiConfig {
+    fn default() -> Self {
+        AiConfig {
+            max_admin_keys: 2,
+            automation_name_words: [
+                "ci",
+                "cd",
+                "bot",
+                "prod",
+                "production",
+                "pipeline",
+                "deploy",
+                "deployment",
+                "service",
+                "svc",
+                "automation",
+                "automated",
+                "github",
+                "gitlab",
+                "jenkins",
+                "actions",
+                "cron",
+                "worker",
+                "backend",
+                "server",
+                "agent",
+                "integration",
+                "lambda",
+                "k8s",
+                "kubernetes",
+                "airflow",
+                "etl",
+                "batch",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
 }
 
 /// Ages, in days, past which rules fire.
@@ -35,6 +87,10 @@ pub struct Thresholds {
     pub access_key_max_age_days: u32,
     /// A role not assumed for this long, and older than this, is stale.
     pub role_unused_days: u32,
+    /// An AI provider key not used for this long (or never, and older) is stale.
+    pub ai_key_unused_days: u32,
+    /// An AI provider key should expire within this many days of its creation.
+    pub ai_key_max_lifetime_days: u32,
 }
 
 impl Default for Thresholds {
@@ -43,6 +99,8 @@ impl Default for Thresholds {
             access_key_unused_days: 45,
             access_key_max_age_days: 90,
             role_unused_days: 90,
+            ai_key_unused_days: 90,
+            ai_key_max_lifetime_days: 366,
         }
     }
 }
@@ -173,6 +231,8 @@ impl Config {
             ("access_key_unused_days", t.access_key_unused_days),
             ("access_key_max_age_days", t.access_key_max_age_days),
             ("role_unused_days", t.role_unused_days),
+            ("ai_key_unused_days", t.ai_key_unused_days),
+            ("ai_key_max_lifetime_days", t.ai_key_max_lifetime_days),
         ] {
             if v == 0 {
                 return Err(format!(

@@ -148,8 +148,8 @@ pub struct RuleMeta {
     pub category: Category,
     /// Default severity; a finding may raise or lower it for a specific case, config may override.
     pub severity: Severity,
-    /// Provider whose identities the rule judges.
-    pub provider: &'static str,
+    /// Providers whose identities the rule judges.
+    pub providers: &'static [&'static str],
     pub owasp: &'static [Owasp],
     /// CIS AWS Foundations Benchmark v3.0 controls, where one applies.
     pub cis: &'static [&'static str],

@@ -45,8 +45,58 @@ enum Command {
 struct SourceArgs {
     /// An exported file or a directory of them: GAAD JSON, credential report (CSV or JSON), or an
     /// inventory from `nhi collect`. Repeatable. The kind of file is read from its content.
-    #[arg(long = "from", value_name = "PATH", required = true)]
+    #[arg(long = "from", value_name = "PATH")]
     from: Vec<PathBuf>,
+    /// Scan the OpenAI organization of the admin key in OPENAI_ADMIN_KEY.
+    #[arg(long)]
+    openai: bool,
+    /// OpenAI API base URL (a proxy, or a test server).
+    #[arg(long, value_name = "URL", default_value = nhi_openai::DEFAULT_URL)]
+    openai_api_url: String,
+    /// Scan the Anthropic organization of the admin key in ANTHROPIC_ADMIN_KEY.
+    #[arg(long)]
+    anthropic: bool,
+    /// Anthropic API base URL (a proxy, or a test server).
+    #[arg(long, value_name = "URL", default_value = nhi_anthropic::DEFAULT_URL)]
+    anthropic_api_url: String,
+}
+
+impl SourceArgs {
+    fn apis(&self) -> Vec<nhi::sources::ApiSource> {
+        let mut out = Vec::new();
+        if self.openai {
+            out.push(nhi::sources::ApiSource {
+                connector: nhi_openai::CONNECTOR,
+                base_url: self.openai_api_url.clone(),
+            });
+        }
+        if self.anthropic {
+            out.push(nhi::sources::ApiSource {
+                connector: nhi_anthropic::CONNECTOR,
+                base_url: self.anthropic_api_url.clone(),
+            });
+        }
+        out
+    }
+
+    /// Read every source: files, then APIs (concurrently).
+    fn collect(&self, now: DateTime<Utc>) -> anyhow::Result<nhi::api::Inventory> {
+        let apis = self.apis();
+        if self.from.is_empty() && apis.is_empty() {
+            anyhow::bail!("nothing to scan: give --from PATH, --openai or --anthropic");
+        }
+        let mut inventory = nhi::sources::load(&self.from);
+        if !apis.is_empty() {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            let ctx = nhi::api::CollectContext { now };
+            inventory.merge(runtime.block_on(nhi::sources::collect_apis(&apis, &ctx)));
+            inventory.sort();
+        }
+        Ok(inventory)
+    }
 }
 
 #[derive(Args)]
@@ -218,7 +268,7 @@ fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<u8> {
     let config = Config::load(args.config.as_deref(), &nhi::rules::ids())?;
     let now = args.now.unwrap_or_else(Utc::now);
     let started = std::time::Instant::now();
-    let inventory = nhi::sources::load(&args.sources.from);
+    let inventory = args.sources.collect(now)?;
     tracing::info!(
         identities = inventory.identities.len(),
         policies = inventory.policies.len(),
@@ -254,7 +304,7 @@ fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<u8> {
 }
 
 fn collect(args: CollectArgs, quiet: bool) -> anyhow::Result<u8> {
-    let inventory = nhi::sources::load(&args.sources.from);
+    let inventory = args.sources.collect(Utc::now())?;
     report_sources(&inventory.sources, quiet);
     write_out(args.output.as_ref(), |w| {
         serde_json::to_writer(&mut *w, &inventory).map_err(io::Error::from)?;

@@ -89,6 +89,9 @@ pub struct Summary {
     pub excluded: BTreeMap<String, usize>,
     /// Identities inventoried but not judged (managed by the provider itself).
     pub not_judged: usize,
+    /// Identities that AI agents act as (AWS roles trusted by Bedrock, AgentCore, SageMaker),
+    /// per provider.
+    pub ai_agents: BTreeMap<String, usize>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -147,6 +150,8 @@ pub struct ReportIdentity {
     pub usage: &'static str,
     pub owner: Option<Owner>,
     pub provider_managed: bool,
+    /// The AI agent service this identity acts for, if any.
+    pub ai_agent: Option<String>,
     pub credentials: Vec<ReportCredential>,
     pub risk: Risk,
     pub findings: Vec<ReportFinding>,
@@ -243,6 +248,7 @@ fn identity(a: &Assessment) -> ReportIdentity {
             source: o.source.clone(),
         }),
         provider_managed: i.provider_managed,
+        ai_agent: i.ai_agent.clone(),
         credentials: i.credentials.iter().map(credential).collect(),
         risk: Risk {
             score: a.risk.score,
@@ -259,8 +265,12 @@ impl Report {
         let mut by_category: BTreeMap<&'static str, usize> =
             Category::ALL.iter().map(|c| (c.as_str(), 0)).collect();
         let mut by_kind = BTreeMap::new();
+        let mut ai_agents = BTreeMap::new();
         for i in &identities {
             *by_kind.entry(i.kind.clone()).or_default() += 1;
+            if i.ai_agent.is_some() {
+                *ai_agents.entry(i.provider.clone()).or_default() += 1;
+            }
             for f in &i.findings {
                 by_severity.add(f.severity);
                 *by_category.entry(f.category.as_str()).or_default() += 1;
@@ -294,6 +304,7 @@ impl Report {
                 by_kind,
                 excluded: inventory.excluded.clone(),
                 not_judged: analysis.assessments.iter().filter(|a| !a.judged).count(),
+                ai_agents,
             },
             identities,
             rules: analysis.rules.clone(),

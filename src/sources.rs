@@ -4,11 +4,16 @@
 //! source with a message naming the file, what was expected and how to produce it; the others are
 //! still read.
 
-use nhi_api::{Inventory, SourceReport, SourceStatus, INVENTORY_SCHEMA_VERSION};
+use nhi_api::{
+    CollectContext, Connector, Inventory, Secret, SourceReport, SourceStatus,
+    INVENTORY_SCHEMA_VERSION,
+};
 use nhi_aws::AwsImport;
+use nhi_http::{Sleeper, TokioSleeper};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 const ACCEPTED: &str = "expected a GetAccountAuthorizationDetails export (aws iam get-account-authorization-details --output json), an IAM credential report (CSV, or the JSON of aws iam get-credential-report), or an nhi inventory (nhi collect)";
 
@@ -207,4 +212,78 @@ fn classify(bytes: &[u8]) -> Kind<'_> {
             Err(_) => Kind::Binary,
         },
     }
+}
+
+/// An API source asked for on the command line.
+#[derive(Debug, Clone)]
+pub struct ApiSource {
+    /// Connector name: `openai` or `anthropic`.
+    pub connector: &'static str,
+    pub base_url: String,
+}
+
+/// A failed source for an API that could not be set up (no token, bad URL).
+fn setup_failed(source: &ApiSource, message: String) -> SourceReport {
+    SourceReport {
+        connector: source.connector.to_string(),
+        scope: String::new(),
+        origin: source.base_url.clone(),
+        status: SourceStatus::Failed,
+        identities: 0,
+        message: Some(message),
+    }
+}
+
+/// Build the connector for an API source, reading its token from the environment (never from
+/// the command line).
+fn connector(
+    source: &ApiSource,
+    sleeper: Arc<dyn Sleeper>,
+) -> Result<Box<dyn Connector>, SourceReport> {
+    let (vars, what): (&[&str], &str) = match source.connector {
+        nhi_openai::CONNECTOR => (
+            nhi_openai::TOKEN_VARS,
+            "an OpenAI organization admin key (Organization settings → Admin keys)",
+        ),
+        nhi_anthropic::CONNECTOR => (
+            nhi_anthropic::TOKEN_VARS,
+            "an Anthropic admin key, sk-ant-admin... (Claude Console → Settings → Admin keys)",
+        ),
+        other => return Err(setup_failed(source, format!("unknown connector {other}"))),
+    };
+    let Some(token) = Secret::from_env(vars) else {
+        return Err(setup_failed(
+            source,
+            format!(
+                "{} is not set: set it to {what}; nhi reads keys only from the environment",
+                vars.join(" or ")
+            ),
+        ));
+    };
+    let built: Result<Box<dyn Connector>, nhi_http::HttpError> = match source.connector {
+        nhi_openai::CONNECTOR => nhi_openai::OpenAi::new(&source.base_url, token, sleeper)
+            .map(|c| Box::new(c) as Box<dyn Connector>),
+        _ => nhi_anthropic::Anthropic::new(&source.base_url, token, sleeper)
+            .map(|c| Box::new(c) as Box<dyn Connector>),
+    };
+    built.map_err(|e| setup_failed(source, e.to_string()))
+}
+
+/// Collect from every API source concurrently.
+pub async fn collect_apis(sources: &[ApiSource], ctx: &CollectContext) -> Inventory {
+    let sleeper: Arc<dyn Sleeper> = Arc::new(TokioSleeper);
+    let mut inventory = Inventory::default();
+    let mut connectors = Vec::new();
+    for s in sources {
+        match connector(s, sleeper.clone()) {
+            Ok(c) => connectors.push(c),
+            Err(report) => inventory.sources.push(report),
+        }
+    }
+    let collected = futures_util::future::join_all(connectors.iter().map(|c| c.collect(ctx))).await;
+    for inv in collected {
+        inventory.merge(inv);
+    }
+    inventory.sort();
+    inventory
 }

@@ -85,6 +85,19 @@ impl Render for Table {
             );
             write_wrapped(out, width, &text, "  ")?;
         }
+        if !s.ai_agents.is_empty() {
+            let per: Vec<String> = s
+                .ai_agents
+                .iter()
+                .map(|(p, n)| format!("{p} {n}"))
+                .collect();
+            write_wrapped(
+                out,
+                width,
+                &format!("AI agent identities: {}.", per.join(", ")),
+                "  ",
+            )?;
+        }
         writeln!(out)?;
 
         let mut sources = grid(width, &["Source", "Scope", "Status", "Identities"]);
@@ -122,7 +135,12 @@ impl Render for Table {
         for i in &flagged {
             ids.add_row(vec![
                 format!("{} {}", i.risk.score, i.risk.severity),
-                format!("{}\n{} · {}", i.name, i.kind, i.scope),
+                match &i.ai_agent {
+                    Some(agent) => {
+                        format!("{}\n{} · {} · AI agent ({agent})", i.name, i.kind, i.scope)
+                    }
+                    None => format!("{}\n{} · {}", i.name, i.kind, i.scope),
+                },
                 i.owner
                     .as_ref()
                     .map(|o| o.value.clone())

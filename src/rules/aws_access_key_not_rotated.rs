@@ -16,7 +16,7 @@ static META: RuleMeta = RuleMeta {
     title: "Access key not rotated",
     category: Category::Hygiene,
     severity: Severity::Medium,
-    provider: "aws",
+    providers: &["aws"],
     owasp: &[Owasp::LongLivedSecrets],
     cis: &["1.14"],
     description: "An active IAM access key is older than the rotation period (default 90 days).",

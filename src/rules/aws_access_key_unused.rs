@@ -16,7 +16,7 @@ static META: RuleMeta = RuleMeta {
     title: "Access key unused",
     category: Category::Staleness,
     severity: Severity::Medium,
-    provider: "aws",
+    providers: &["aws"],
     owasp: &[Owasp::ImproperOffboarding, Owasp::LongLivedSecrets],
     cis: &["1.12"],
     description: "An active IAM access key has not been used within the threshold (default 45 days), or was never used and is older than the threshold.",

@@ -15,7 +15,7 @@ static META: RuleMeta = RuleMeta {
     title: "Console user holds an access key never used",
     category: Category::Hygiene,
     severity: Severity::Medium,
-    provider: "aws",
+    providers: &["aws"],
     owasp: &[Owasp::LongLivedSecrets, Owasp::HumanUse],
     cis: &["1.11"],
     description: "A user with a console password has an active access key that has never been used: typically created at setup and never needed.",

@@ -15,7 +15,7 @@ static META: RuleMeta = RuleMeta {
     title: "More than one active access key",
     category: Category::Hygiene,
     severity: Severity::Medium,
-    provider: "aws",
+    providers: &["aws"],
     owasp: &[Owasp::LongLivedSecrets, Owasp::Reuse],
     cis: &["1.13"],
     description: "An IAM user has two active access keys. Only one should be active outside a rotation.",

@@ -24,7 +24,7 @@ static META: RuleMeta = RuleMeta {
     title: "Administrator access",
     category: Category::OverPrivilege,
     severity: Severity::Critical,
-    provider: "aws",
+    providers: &["aws"],
     owasp: &[Owasp::Overprivileged],
     cis: &["1.16"],
     description: "The identity may perform every action on every resource (a policy allowing \"*\" on \"*\", AdministratorAccess, or IAMFullAccess).",

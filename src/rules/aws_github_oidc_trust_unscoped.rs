@@ -19,7 +19,7 @@ static META: RuleMeta = RuleMeta {
     title: "GitHub OIDC trust without a strict subject",
     category: Category::Exposure,
     severity: Severity::Critical,
-    provider: "aws",
+    providers: &["aws"],
     owasp: &[Owasp::InsecureCloudDeployment, Owasp::InsecureAuthentication],
     cis: &[],
     description: "A role trusts GitHub Actions' OIDC provider but its token.actions.githubusercontent.com:sub condition is missing (critical: any repository on GitHub), a wildcard over repositories (high), or its :aud condition is not sts.amazonaws.com (medium).",

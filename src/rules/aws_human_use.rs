@@ -16,7 +16,7 @@ static META: RuleMeta = RuleMeta {
     title: "Automation user also used by people",
     category: Category::Ownership,
     severity: Severity::Medium,
-    provider: "aws",
+    providers: &["aws"],
     owasp: &[Owasp::HumanUse],
     cis: &[],
     description: "An IAM user with an active access key also has a console password, so people can sign in as the automation identity.",

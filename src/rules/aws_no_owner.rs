@@ -15,7 +15,7 @@ static META: RuleMeta = RuleMeta {
     title: "No owner",
     category: Category::Ownership,
     severity: Severity::Medium,
-    provider: "aws",
+    providers: &["aws"],
     owasp: &[Owasp::ImproperOffboarding],
     cis: &[],
     description: "The IAM user or role has no owner: none of the configured owner tag keys is set.",

@@ -113,7 +113,7 @@ static META: RuleMeta = RuleMeta {
     title: "Can escalate its own privileges",
     category: Category::OverPrivilege,
     severity: Severity::High,
-    provider: "aws",
+    providers: &["aws"],
     owasp: &[Owasp::Overprivileged],
     cis: &[],
     description: "The identity's combined policies allow actions (or combinations, such as iam:PassRole with lambda:CreateFunction) that let it grant itself more privileges than it has.",

@@ -16,7 +16,7 @@ static META: RuleMeta = RuleMeta {
     title: "Role unused",
     category: Category::Staleness,
     severity: Severity::Medium,
-    provider: "aws",
+    providers: &["aws"],
     owasp: &[Owasp::ImproperOffboarding],
     cis: &[],
     description: "An IAM role older than the threshold (default 90 days) has not been assumed within it, or never.",

@@ -16,7 +16,7 @@ static META: RuleMeta = RuleMeta {
     title: "Root user has an active access key",
     category: Category::Hygiene,
     severity: Severity::Critical,
-    provider: "aws",
+    providers: &["aws"],
     owasp: &[Owasp::LongLivedSecrets, Owasp::Overprivileged],
     cis: &["1.4"],
     description: "The account's root user holds an active access key: a long-lived secret with unrestricted power over the account that no policy can limit.",

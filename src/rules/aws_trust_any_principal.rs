@@ -16,7 +16,7 @@ static META: RuleMeta = RuleMeta {
     title: "Role assumable by any AWS principal",
     category: Category::Exposure,
     severity: Severity::Critical,
-    provider: "aws",
+    providers: &["aws"],
     owasp: &[Owasp::InsecureCloudDeployment, Owasp::EnvironmentIsolation],
     cis: &[],
     description: "The role's trust policy allows \"*\" as principal with no condition restricting the caller's organization, account or ARN.",

@@ -16,7 +16,7 @@ static META: RuleMeta = RuleMeta {
     title: "Cross-account trust without ExternalId",
     category: Category::Exposure,
     severity: Severity::High,
-    provider: "aws",
+    providers: &["aws"],
     owasp: &[Owasp::VulnerableThirdParty, Owasp::EnvironmentIsolation],
     cis: &[],
     description: "The role trusts principals of another AWS account (not listed in aws.trusted_accounts) with no sts:ExternalId or aws:PrincipalOrgID condition.",

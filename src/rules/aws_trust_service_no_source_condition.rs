@@ -17,7 +17,7 @@ static META: RuleMeta = RuleMeta {
     title: "Service trust without source condition",
     category: Category::Exposure,
     severity: Severity::Low,
-    provider: "aws",
+    providers: &["aws"],
     owasp: &[Owasp::InsecureCloudDeployment],
     cis: &[],
     description: "The role trusts an AWS service principal that can act for other accounts' resources, with no aws:SourceArn, aws:SourceAccount or aws:SourceOrgID condition (cross-service confused deputy).",

@@ -28,7 +28,7 @@ static META: RuleMeta = RuleMeta {
     title: "Service-wide wildcard permissions",
     category: Category::OverPrivilege,
     severity: Severity::Medium,
-    provider: "aws",
+    providers: &["aws"],
     owasp: &[Owasp::Overprivileged],
     cis: &[],
     description: "A policy allows every action of a service on every resource (service:*), allows everything except a list (NotAction), or lets the identity pass any role (iam:PassRole on *). High for sensitive services.",

@@ -11,6 +11,12 @@ use chrono::{DateTime, Utc};
 use nhi_api::policy::PolicyDocument;
 use nhi_api::{Identity, Owner};
 
+mod ai_admin_key;
+mod ai_admin_keys_excess;
+mod ai_key_no_expiry;
+mod ai_key_owner_departed;
+mod ai_key_unused;
+mod ai_key_user_owned_automation;
 mod aws_access_key_not_rotated;
 mod aws_access_key_unused;
 mod aws_access_key_unused_since_setup;
@@ -42,6 +48,31 @@ pub struct Subject<'a> {
 pub struct Ctx<'a> {
     pub now: DateTime<Utc>,
     pub config: &'a Config,
+    pub facts: &'a Facts,
+}
+
+/// Organization-wide facts some rules weigh an identity against, computed once per run.
+#[derive(Debug, Default)]
+pub struct Facts {
+    /// Active admin API keys per (provider, scope).
+    pub active_admin_keys: std::collections::BTreeMap<(String, String), usize>,
+}
+
+impl Facts {
+    pub fn of(inventory: &nhi_api::Inventory) -> Self {
+        let mut facts = Facts::default();
+        for i in &inventory.identities {
+            if i.kind == nhi_api::kinds::OPENAI_ADMIN_API_KEY
+                && i.active_credentials().next().is_some()
+            {
+                *facts
+                    .active_admin_keys
+                    .entry((i.provider.clone(), i.scope.clone()))
+                    .or_default() += 1;
+            }
+        }
+        facts
+    }
 }
 
 impl Ctx<'_> {
@@ -74,6 +105,12 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &aws_trust_service_no_source_condition::Rule,
         &aws_human_use::Rule,
         &aws_no_owner::Rule,
+        &ai_key_unused::Rule,
+        &ai_key_no_expiry::Rule,
+        &ai_admin_key::Rule,
+        &ai_admin_keys_excess::Rule,
+        &ai_key_owner_departed::Rule,
+        &ai_key_user_owned_automation::Rule,
     ]
 }
 
@@ -90,6 +127,28 @@ pub fn day(t: DateTime<Utc>) -> String {
 /// RFC 3339 time for evidence.
 pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Credential kinds of AI provider API keys.
+pub const AI_KEY_KINDS: &[&str] = &[
+    nhi_api::credential_kinds::OPENAI_API_KEY,
+    nhi_api::credential_kinds::OPENAI_ADMIN_KEY,
+    nhi_api::credential_kinds::ANTHROPIC_API_KEY,
+];
+
+/// An identity's active AI provider API keys.
+pub fn active_ai_keys(identity: &Identity) -> impl Iterator<Item = &nhi_api::Credential> {
+    identity
+        .active_credentials()
+        .filter(|c| AI_KEY_KINDS.contains(&c.kind.as_str()))
+}
+
+/// The AI key facts of an identity, if it is an AI key.
+pub fn ai_key(identity: &Identity) -> Option<&nhi_api::AiKey> {
+    match &identity.native {
+        nhi_api::Native::AiKey(k) => Some(k),
+        _ => None,
+    }
 }
 
 /// A role's trust policy: what the trust rules judge.
@@ -168,7 +227,7 @@ mod catalog_tests {
             assert!(m.description.len() > 40, "{}: description", m.id);
             assert!(m.remediation.len() > 30, "{}: remediation", m.id);
             assert!(!m.owasp.is_empty(), "{}: OWASP NHI mapping", m.id);
-            assert!(!m.provider.is_empty(), "{}: provider", m.id);
+            assert!(!m.providers.is_empty(), "{}: providers", m.id);
             assert!(!m.references.is_empty(), "{}: references", m.id);
             assert!(!m.title.ends_with('.'), "{}: titles have no period", m.id);
         }
@@ -183,6 +242,10 @@ mod catalog_tests {
             "ownership.owner_tag_keys",
             "aws.trusted_accounts",
             "aws.services_without_confused_deputy",
+            "thresholds.ai_key_unused_days",
+            "thresholds.ai_key_max_lifetime_days",
+            "ai.max_admin_keys",
+            "ai.automation_name_words",
         ];
         for rule in all() {
             for key in rule.meta().config {

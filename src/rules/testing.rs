@@ -21,6 +21,41 @@ pub fn days_ago(n: i64) -> DateTime<Utc> {
     now() - chrono::Duration::days(n)
 }
 
+/// An OpenAI user-owned project key created `created_days_ago`, with one credential.
+pub fn ai_key(name: &str, created_days_ago: i64, last_used: LastUsed) -> Case {
+    let mut identity = Identity::new(
+        providers::OPENAI,
+        kinds::OPENAI_PROJECT_API_KEY,
+        "key_1",
+        name,
+    );
+    identity.scope = "proj_1".into();
+    identity.created_at = Some(days_ago(created_days_ago));
+    identity.tags_known = false;
+    identity.owner = Some(nhi_api::Owner {
+        value: "alice@example.com".into(),
+        source: "owner.user".into(),
+    });
+    identity.credentials.push(Credential {
+        id: "key_1".into(),
+        kind: credential_kinds::OPENAI_API_KEY.into(),
+        status: CredentialStatus::Active,
+        created_at: Some(days_ago(created_days_ago)),
+        last_used,
+        expires_at: None,
+        details: Default::default(),
+    });
+    identity.native = Native::AiKey(nhi_api::AiKey {
+        project_id: Some("proj_1".into()),
+        owner_type: Some("user".into()),
+        owner_id: Some("user_1".into()),
+        owner_project_access: Some("active".into()),
+        owner_in_org: Some(true),
+        ..Default::default()
+    });
+    Case::of(identity)
+}
+
 pub struct Case {
     pub identity: Identity,
     pub inventory: Inventory,
@@ -142,9 +177,14 @@ impl Case {
                 .and_then(|k| self.inventory.policies.get(k)),
             owner: owner.as_ref(),
         };
+        let facts = super::Facts::of(&Inventory {
+            identities: vec![self.identity.clone()],
+            ..Inventory::default()
+        });
         let ctx = Ctx {
             now: now(),
             config: &self.config,
+            facts: &facts,
         };
         rule.check(&subject, &ctx)
     }

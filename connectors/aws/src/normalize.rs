@@ -401,7 +401,10 @@ fn role_identity(
     let principal = format!("role {}", role.role_name);
     match role.assume_role_policy_document.as_ref() {
         Some(doc) => match gaad::decode_document(doc) {
-            Ok(d) => id.trust = Some(ctx.inventory.intern_policy(d)),
+            Ok(d) => {
+                id.ai_agent = agent_service(&d);
+                id.trust = Some(ctx.inventory.intern_policy(d));
+            }
             Err(e) => ctx
                 .issues
                 .add(origin, format!("{principal}: trust policy: {e}")),
@@ -440,6 +443,29 @@ fn role_identity(
             .collect(),
     };
     id
+}
+
+/// AWS services that run AI agents with the role they assume.
+const AGENT_SERVICES: &[(&str, &str)] = &[
+    ("bedrock.amazonaws.com", "bedrock"),
+    ("bedrock-agentcore.amazonaws.com", "bedrock-agentcore"),
+    ("sagemaker.amazonaws.com", "sagemaker"),
+];
+
+/// The AI agent service a trust policy lets assume the role, if any (the first, by the list's
+/// order, when several are trusted).
+fn agent_service(trust: &nhi_api::policy::PolicyDocument) -> Option<String> {
+    let trusted: Vec<&str> = trust
+        .statements
+        .iter()
+        .filter(|s| s.effect == nhi_api::policy::Effect::Allow)
+        .filter_map(|s| s.principal.as_ref())
+        .flat_map(|p| p.of_type("Service").iter().map(String::as_str))
+        .collect();
+    AGENT_SERVICES
+        .iter()
+        .find(|(principal, _)| trusted.iter().any(|t| t.eq_ignore_ascii_case(principal)))
+        .map(|(_, name)| name.to_string())
 }
 
 fn inline_permissions(
