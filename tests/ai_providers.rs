@@ -142,8 +142,10 @@ async fn anthropic_org() -> MockServer {
     Mock::given(method("GET")).and(path("/v1/organizations/api_keys")).and(query_param("after_id", "apikey_2")).and(auth()).and(version())
         .respond_with(list(json!([
             {"type": "api_key", "id": "apikey_3", "name": "old demo", "created_at": rfc(400), "created_by": {"id": "user_here", "type": "user"},
-             "expires_at": null, "partial_key_hint": "sk-ant-api03-C...cc", "status": "archived", "workspace_id": null}
-        ]), false, "apikey_3"))
+             "expires_at": null, "partial_key_hint": "sk-ant-api03-C...cc", "status": "archived", "workspace_id": null},
+            {"type": "api_key", "id": "apikey_4", "name": "q3 batch", "created_at": rfc(200), "created_by": {"id": "user_gone", "type": "user"},
+             "expires_at": rfc(10), "partial_key_hint": "sk-ant-api03-D...dd", "status": "expired", "workspace_id": "wrkspc_claims"}
+        ]), false, "apikey_4"))
         .mount(&s).await;
     Mock::given(method("GET")).and(path("/v1/organizations/api_keys")).and(auth()).and(version())
         .respond_with(list(json!([
@@ -292,7 +294,7 @@ async fn anthropic_rules_fire_where_planted_and_stay_quiet_elsewhere() {
         report["sources"]
     );
     let f = findings(&report);
-    assert_eq!(f.len(), 3);
+    assert_eq!(f.len(), 4);
     let mut k1 = f["apikey_1"].clone();
     k1.sort();
     assert_eq!(k1, vec!["ai-key-no-expiry", "ai-key-owner-departed"]);

@@ -11,17 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn multitool() -> PathBuf {
-    let tools = root().join("tests/tools");
-    let bin = tools.join("node_modules/.bin/sarif-multitool");
-    if !bin.exists() {
-        let status = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&tools)
-            .status()
-            .expect("npm is needed to install the SARIF validator (see README: Running the tests)");
-        assert!(status.success(), "npm ci in tests/tools failed");
-    }
-    bin
+    npm_tool("sarif-multitool")
 }
 
 /// Error-level results of validating `file`.

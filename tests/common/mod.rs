@@ -78,3 +78,70 @@ pub fn findings_by_fingerprint(
     }
     out
 }
+
+/// The test tools installed from npm (tests/tools), installing them on first use.
+pub fn npm_tool(bin: &str) -> PathBuf {
+    let tools = root().join("tests/tools");
+    let path = tools.join("node_modules/.bin").join(bin);
+    if !path.exists() {
+        let status = std::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&tools)
+            .status()
+            .expect("npm is needed to install the test tools (README: Running the tests)");
+        assert!(status.success(), "npm ci in tests/tools failed");
+    }
+    path
+}
+
+/// A free loopback port (bound, then released for the server to take).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// A Prism mock server serving an OpenAPI description on a loopback port; stopped on drop.
+pub struct Prism {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl Prism {
+    /// Start Prism (static mode, or dynamic with `dynamic`) and wait until it answers.
+    pub fn start(spec: &Path, dynamic: bool) -> Prism {
+        let port = free_port();
+        let mut cmd = std::process::Command::new(npm_tool("prism"));
+        cmd.args(["mock", "-h", "127.0.0.1", "-p", &port.to_string()]);
+        if dynamic {
+            cmd.arg("-d");
+        }
+        let child = cmd
+            .arg(spec)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("prism starts");
+        let prism = Prism {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "prism did not start within 90 s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        prism
+    }
+}
+
+impl Drop for Prism {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

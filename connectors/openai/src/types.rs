@@ -18,7 +18,7 @@ pub struct Project {
 
 impl Project {
     pub fn archived(&self) -> bool {
-        self.archived_at.is_some() || self.status.as_deref() == Some("archived")
+        self.archived_at.is_some_and(|t| t > 0) || self.status.as_deref() == Some("archived")
     }
 }
 
