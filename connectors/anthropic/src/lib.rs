@@ -8,10 +8,9 @@
 use chrono::{DateTime, Utc};
 use nhi_api::{
     credential_kinds, kinds, providers, AiKey, BoxFuture, CollectContext, Connector, Credential,
-    CredentialStatus, Identity, Inventory, LastUsed, Native, Owner, Secret, SourceReport,
-    SourceStatus,
+    CredentialStatus, Identity, Inventory, LastUsed, Native, Owner, Secret,
 };
-use nhi_http::{Client, ClientConfig, HttpError, Incomplete, Listing, Sleeper};
+use nhi_http::{source_report, Client, ClientConfig, HttpError, Incomplete, Listing, Sleeper};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -185,15 +184,7 @@ impl Anthropic {
         problems: &mut Vec<String>,
     ) -> Listing<T> {
         let listing = self.client.list_all(path, query, "after_id", PAGE).await;
-        if let Some(stop) = &listing.incomplete {
-            problems.push(stop.to_string());
-        }
-        if let Some(first) = listing.item_errors.first() {
-            problems.push(format!(
-                "{} item(s) of {path} could not be read, first: {first}",
-                listing.item_errors.len()
-            ));
-        }
+        problems.extend(listing.problems(path));
         listing
     }
 
@@ -241,25 +232,16 @@ impl Connector for Anthropic {
         Box::pin(async move {
             let (fetched, problems, refused) = self.fetch().await;
             let identities = normalize(&fetched, &self.origin);
-            let (status, message) = match (&refused, problems.is_empty()) {
-                (Some(stop), _) => (
-                    SourceStatus::Failed,
-                    Some(format!(
-                        "Anthropic refused the key ({stop}). The Admin API needs an admin key (sk-ant-admin...): an organization admin creates one in the Claude Console under Settings → Admin keys; set ANTHROPIC_ADMIN_KEY to it"
-                    )),
-                ),
-                (None, true) => (SourceStatus::Ok, None),
-                (None, false) => (SourceStatus::Partial, Some(problems.join("; "))),
-            };
             let mut inventory = Inventory::default();
-            inventory.sources.push(SourceReport {
-                connector: CONNECTOR.to_string(),
-                scope: "organization".to_string(),
-                origin: self.origin.clone(),
-                status,
-                identities: identities.len(),
-                message,
-            });
+            inventory.sources.push(source_report(
+                CONNECTOR,
+                &self.origin,
+                "organization",
+                identities.len(),
+                &problems,
+                refused.as_ref(),
+                "The Admin API needs an admin key (sk-ant-admin...): an organization admin creates one in the Claude Console under Settings → Admin keys; set ANTHROPIC_ADMIN_KEY to it",
+            ));
             inventory.identities = identities;
             inventory
         })

@@ -160,6 +160,55 @@ pub struct Listing<T> {
     pub requests: u32,
 }
 
+impl<T> Listing<T> {
+    /// What a source report should say about this listing: why it stopped early, and how many
+    /// items could not be read.
+    pub fn problems(&self, path: &str) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .incomplete
+            .iter()
+            .map(|stop| stop.to_string())
+            .collect();
+        if let Some(first) = self.item_errors.first() {
+            out.push(format!(
+                "{} item(s) of {path} could not be read, first: {first}",
+                self.item_errors.len()
+            ));
+        }
+        out
+    }
+}
+
+/// The source report of an API connector: `failed` when the first listing was refused (with
+/// `fix`, what key is needed), `partial` when anything is missing, else `ok`.
+pub fn source_report(
+    connector: &str,
+    origin: &str,
+    scope: &str,
+    identities: usize,
+    problems: &[String],
+    refused: Option<&Incomplete>,
+    fix: &str,
+) -> nhi_api::SourceReport {
+    use nhi_api::SourceStatus;
+    let (status, message) = match refused {
+        Some(stop) => (
+            SourceStatus::Failed,
+            Some(format!("the key was refused ({stop}). {fix}")),
+        ),
+        None if problems.is_empty() => (SourceStatus::Ok, None),
+        None => (SourceStatus::Partial, Some(problems.join("; "))),
+    };
+    nhi_api::SourceReport {
+        connector: connector.to_string(),
+        scope: scope.to_string(),
+        origin: origin.to_string(),
+        status,
+        identities,
+        message,
+    }
+}
+
 pub struct Client {
     http: reqwest::Client,
     base: Url,

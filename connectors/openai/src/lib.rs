@@ -9,10 +9,10 @@ pub mod normalize;
 pub mod types;
 
 use futures_util::stream::{self, StreamExt};
-use nhi_api::{
-    BoxFuture, CollectContext, Connector, Inventory, Secret, SourceReport, SourceStatus,
+use nhi_api::{BoxFuture, CollectContext, Connector, Inventory, Secret};
+use nhi_http::{
+    segment, source_report, Client, ClientConfig, HttpError, Incomplete, Listing, Sleeper,
 };
-use nhi_http::{segment, Client, ClientConfig, HttpError, Incomplete, Listing, Sleeper};
 use normalize::{Fetched, ProjectData};
 use std::sync::Arc;
 
@@ -49,16 +49,7 @@ impl OpenAi {
         problems: &mut Vec<String>,
     ) -> Listing<T> {
         let listing = self.client.list_all(path, query, "after", PAGE).await;
-        if let Some(stop) = &listing.incomplete {
-            problems.push(stop.to_string());
-        }
-        let n = listing.item_errors.len();
-        if n > 0 {
-            problems.push(format!(
-                "{n} item(s) of {path} could not be read, first: {}",
-                listing.item_errors[0]
-            ));
-        }
+        problems.extend(listing.problems(path));
         listing
     }
 
@@ -145,25 +136,16 @@ impl Connector for OpenAi {
         Box::pin(async move {
             let (fetched, problems, refused) = self.fetch().await;
             let identities = normalize::normalize(&fetched, &self.origin);
-            let (status, message) = match (&refused, problems.is_empty()) {
-                (Some(stop), _) => (
-                    SourceStatus::Failed,
-                    Some(format!(
-                        "OpenAI refused the key ({stop}). The Administration API needs an organization admin key: create one in the OpenAI dashboard under Organization settings → Admin keys, and set OPENAI_ADMIN_KEY to it"
-                    )),
-                ),
-                (None, true) => (SourceStatus::Ok, None),
-                (None, false) => (SourceStatus::Partial, Some(problems.join("; "))),
-            };
             let mut inventory = Inventory::default();
-            inventory.sources.push(SourceReport {
-                connector: CONNECTOR.to_string(),
-                scope: normalize::ORG_SCOPE.to_string(),
-                origin: self.origin.clone(),
-                status,
-                identities: identities.len(),
-                message,
-            });
+            inventory.sources.push(source_report(
+                CONNECTOR,
+                &self.origin,
+                normalize::ORG_SCOPE,
+                identities.len(),
+                &problems,
+                refused.as_ref(),
+                "The Administration API needs an organization admin key: create one in the OpenAI dashboard under Organization settings → Admin keys, and set OPENAI_ADMIN_KEY to it",
+            ));
             inventory.identities = identities;
             inventory
         })
