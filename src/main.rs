@@ -59,6 +59,66 @@ struct SourceArgs {
     /// Anthropic API base URL (a proxy, or a test server).
     #[arg(long, value_name = "URL", default_value = nhi_anthropic::DEFAULT_URL)]
     anthropic_api_url: String,
+    #[command(flatten)]
+    aws: AwsArgs,
+}
+
+/// Live AWS scanning, with the credential chain the aws CLI uses.
+#[derive(Args)]
+struct AwsArgs {
+    /// Scan AWS through the API: the account of the default credential chain, or the accounts
+    /// named by --aws-assume-role or --aws-org.
+    #[arg(long)]
+    aws: bool,
+    /// Named profile from ~/.aws/config (as `aws --profile`).
+    #[arg(long, value_name = "NAME", env = "AWS_PROFILE")]
+    aws_profile: Option<String>,
+    /// Region for the API calls (IAM is global; default from the profile, else us-east-1).
+    #[arg(long, value_name = "REGION")]
+    aws_region: Option<String>,
+    /// Endpoint for every AWS service (as `aws --endpoint-url`; AWS_ENDPOINT_URL is read too).
+    #[arg(long, value_name = "URL")]
+    aws_endpoint_url: Option<String>,
+    /// Scan every account of the organization, through --aws-role-name in each.
+    #[arg(long)]
+    aws_org: bool,
+    /// Role to assume in each organization account.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "OrganizationAccountAccessRole"
+    )]
+    aws_role_name: String,
+    /// Scan the account of this role (repeatable).
+    #[arg(long, value_name = "ARN")]
+    aws_assume_role: Vec<String>,
+    /// Accounts scanned at once.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    aws_concurrency: usize,
+    /// Give up on an account after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    aws_account_timeout: u64,
+    /// Attempts per API call (adaptive retries on throttling); 1 turns retries off.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    aws_max_attempts: u32,
+}
+
+impl AwsArgs {
+    fn options(&self) -> Option<nhi_aws::live::LiveOptions> {
+        let wanted = self.aws || self.aws_org || !self.aws_assume_role.is_empty();
+        wanted.then(|| nhi_aws::live::LiveOptions {
+            profile: self.aws_profile.clone(),
+            region: self.aws_region.clone(),
+            endpoint_url: self.aws_endpoint_url.clone(),
+            organization: self.aws_org,
+            role_name: Some(self.aws_role_name.clone()),
+            assume_roles: self.aws_assume_role.clone(),
+            concurrency: self.aws_concurrency,
+            account_timeout: std::time::Duration::from_secs(self.aws_account_timeout),
+            max_attempts: self.aws_max_attempts,
+            ..Default::default()
+        })
+    }
 }
 
 impl SourceArgs {
@@ -82,17 +142,22 @@ impl SourceArgs {
     /// Read every source: files, then APIs (concurrently).
     fn collect(&self, now: DateTime<Utc>) -> anyhow::Result<nhi::api::Inventory> {
         let apis = self.apis();
-        if self.from.is_empty() && apis.is_empty() {
-            anyhow::bail!("nothing to scan: give --from PATH, --openai or --anthropic");
+        let aws = self.aws.options();
+        if self.from.is_empty() && apis.is_empty() && aws.is_none() {
+            anyhow::bail!("nothing to scan: give --from PATH, --aws, --openai or --anthropic");
         }
         let mut inventory = nhi::sources::load(&self.from);
-        if !apis.is_empty() {
+        if !apis.is_empty() || aws.is_some() {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
                 .context("cannot start the async runtime")?;
             let ctx = nhi::api::CollectContext { now };
-            inventory.merge(runtime.block_on(nhi::sources::collect_apis(&apis, &ctx)));
+            inventory.merge(runtime.block_on(nhi::sources::collect_apis(
+                &apis,
+                aws.as_ref(),
+                &ctx,
+            )));
             inventory.sort();
         }
         Ok(inventory)

@@ -269,11 +269,18 @@ fn connector(
     built.map_err(|e| setup_failed(source, e.to_string()))
 }
 
-/// Collect from every API source concurrently.
-pub async fn collect_apis(sources: &[ApiSource], ctx: &CollectContext) -> Inventory {
+/// Collect from every API source (and live AWS, when asked) concurrently.
+pub async fn collect_apis(
+    sources: &[ApiSource],
+    aws: Option<&nhi_aws::live::LiveOptions>,
+    ctx: &CollectContext,
+) -> Inventory {
     let sleeper: Arc<dyn Sleeper> = Arc::new(TokioSleeper);
     let mut inventory = Inventory::default();
-    let mut connectors = Vec::new();
+    let mut connectors: Vec<Box<dyn Connector>> = Vec::new();
+    if let Some(options) = aws {
+        connectors.push(Box::new(nhi_aws::live::AwsLive::new(options.clone())));
+    }
     for s in sources {
         match connector(s, sleeper.clone()) {
             Ok(c) => connectors.push(c),

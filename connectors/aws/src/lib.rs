@@ -13,6 +13,7 @@
 
 pub mod credential_report;
 pub mod gaad;
+pub mod live;
 mod normalize;
 
 use base64::Engine;
@@ -79,6 +80,14 @@ impl AwsImport {
             ),
             Err(e) => self.fail(origin, json_error_message(&e, GAAD_HINT)),
         }
+    }
+
+    /// Add a GAAD already read (from the API).
+    pub fn add_gaad_parsed(&mut self, origin: &str, gaad: gaad::Gaad) {
+        self.gaads.push(GaadFile {
+            origin: origin.to_string(),
+            gaad,
+        });
     }
 
     /// Add a credential report, as CSV text.

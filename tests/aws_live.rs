@@ -1,0 +1,313 @@
+//! Live AWS scanning against moto (the real AWS emulator), started by the tests on loopback
+//! ports they choose, seeded by tests/aws/moto_scenario.py, stopped when the test ends.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStdin, Command, Stdio};
+
+/// A moto server seeded with a scenario; stopped on drop.
+struct Moto {
+    child: Child,
+    _stdin: Option<ChildStdin>,
+    url: String,
+    /// Lines the scenario printed before READY (KEY ..., MEMBERS ...).
+    lines: Vec<String>,
+}
+
+impl Moto {
+    fn start(scenario: &[&str]) -> Moto {
+        let port = free_port();
+        let mut child = Command::new("python3")
+            .arg(root().join("tests/aws/moto_scenario.py"))
+            .arg(port.to_string())
+            .args(scenario)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 runs (moto is installed by .ci/run: pip install 'moto[server]')");
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = Vec::new();
+        for line in BufReader::new(stdout).lines() {
+            let line = line.expect("scenario output");
+            if line == "READY" {
+                return Moto {
+                    child,
+                    _stdin: stdin,
+                    url: format!("http://127.0.0.1:{port}"),
+                    lines,
+                };
+            }
+            lines.push(line);
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the moto scenario {scenario:?} ended before READY: {lines:?} (is moto[server] installed?)");
+    }
+
+    fn line(&self, prefix: &str) -> Vec<String> {
+        self.lines
+            .iter()
+            .filter_map(|l| l.strip_prefix(prefix))
+            .map(|l| l.trim().to_string())
+            .collect()
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const SECRET: &str = "nhi-test-secret-access-key-DO-NOT-PRINT";
+
+fn aws(moto: &Moto, key: (&str, &str), extra: &[&str]) -> Run {
+    let mut cmd = nhi();
+    cmd.env("AWS_ACCESS_KEY_ID", key.0)
+        .env("AWS_SECRET_ACCESS_KEY", key.1)
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .timeout(std::time::Duration::from_secs(180));
+    // moto dates everything from the real clock, so live scans are judged at the real time.
+    let mut args = vec![
+        "--aws-endpoint-url",
+        moto.url.as_str(),
+        "--aws-max-attempts",
+        "1",
+    ];
+    args.extend_from_slice(extra);
+    let mut full = vec!["scan", "--aws"];
+    if extra.first() == Some(&"collect") {
+        full = vec!["collect", "--aws"];
+        args.retain(|a| *a != "collect");
+    }
+    full.extend(args);
+    run_in(cmd, &full)
+}
+
+fn rules_by_name(report: &Value) -> std::collections::BTreeMap<String, Vec<String>> {
+    report["identities"]
+        .as_array()
+        .expect("ids")
+        .iter()
+        .map(|i| {
+            (
+                i["name"].as_str().expect("name").to_string(),
+                i["findings"]
+                    .as_array()
+                    .expect("f")
+                    .iter()
+                    .map(|f| f["rule_id"].as_str().expect("r").to_string())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn account_scan_finds_what_the_scenario_plants() {
+    let moto = Moto::start(&["account"]);
+    let r = aws(
+        &moto,
+        ("AKIAEXAMPLESCANNER01", SECRET),
+        &["--format", "json", "-vv"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(report["sources"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        report["sources"][0]["status"], "ok",
+        "{}",
+        report["sources"][0]
+    );
+    assert_eq!(report["sources"][0]["scope"], "123456789012");
+    let f = rules_by_name(&report);
+    let has = |name: &str, rule: &str| f.get(name).is_some_and(|r| r.iter().any(|x| x == rule));
+    assert!(has("ci-legacy", "aws-access-key-unused"));
+    assert!(has("ci-legacy", "aws-access-key-not-rotated"));
+    assert!(
+        has("ci-legacy", "aws-privilege-escalation"),
+        "PassRole in a group + Lambda in the user"
+    );
+    assert!(has("ci-legacy", "aws-no-owner"));
+    assert!(
+        has("batch-never", "aws-access-key-unused"),
+        "never used, 60 days old"
+    );
+    assert!(!has("batch-never", "aws-access-key-not-rotated"));
+    assert!(has("two-keys", "aws-access-keys-multiple-active"));
+    assert!(has("terraform", "aws-admin-access"));
+    assert!(has("gh-any-repo", "aws-github-oidc-trust-unscoped"));
+    assert!(has(
+        "vendor-no-external-id",
+        "aws-trust-cross-account-no-external-id"
+    ));
+    for clean in ["clean-svc", "gh-strict", "fn-orders"] {
+        assert_eq!(f.get(clean), Some(&Vec::new()), "{clean} is clean: {f:?}");
+    }
+    for out in [&r.stdout, &r.stderr] {
+        assert!(!out.contains(SECRET), "the secret key leaked");
+    }
+}
+
+#[test]
+fn collect_then_scan_gives_the_same_findings_and_fingerprints() {
+    let moto = Moto::start(&["account"]);
+    let now = chrono::Utc::now().to_rfc3339();
+    let live = aws(
+        &moto,
+        ("AKIAEXAMPLESCANNER01", SECRET),
+        &["--format", "json", "--now", &now],
+    );
+    assert_eq!(live.code, 0, "{}", live.stderr);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inv = dir.path().join("inventory.json");
+    let c = aws(
+        &moto,
+        ("AKIAEXAMPLESCANNER01", SECRET),
+        &["collect", "--output", inv.to_str().expect("path")],
+    );
+    assert_eq!(c.code, 0, "{}", c.stderr);
+    let saved = std::fs::read_to_string(&inv).expect("inventory written");
+    assert!(!saved.contains(SECRET));
+    let offline = run(&[
+        "scan",
+        "--from",
+        inv.to_str().expect("path"),
+        "--now",
+        &now,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(offline.code, 0, "{}", offline.stderr);
+    let a: Value = serde_json::from_str(&live.stdout).expect("json");
+    let b: Value = serde_json::from_str(&offline.stdout).expect("json");
+    assert_eq!(findings_by_fingerprint(&a), findings_by_fingerprint(&b));
+    assert_eq!(a["identities"], b["identities"]);
+}
+
+#[test]
+fn the_documented_permissions_suffice_and_a_missing_one_is_named() {
+    let moto = Moto::start(&["perm"]);
+    let keys = moto.line("KEY ");
+    let key = |user: &str| -> (String, String) {
+        let parts: Vec<&str> = keys
+            .iter()
+            .find(|k| k.starts_with(&format!("{user} ")))
+            .expect("key printed")
+            .split(' ')
+            .collect();
+        (parts[1].to_string(), parts[2].to_string())
+    };
+    let (id, secret) = key("scanner");
+    let r = aws(&moto, (&id, &secret), &["--format", "json"]);
+    assert_eq!(
+        r.code, 0,
+        "docs/aws-permissions.json is enough: {}",
+        r.stderr
+    );
+    let report: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(
+        report["sources"][0]["status"], "ok",
+        "{}",
+        report["sources"][0]
+    );
+    assert!(rules_by_name(&report).contains_key("terraform"));
+
+    let (id, secret) = key("scanner-no-report");
+    let r = aws(&moto, (&id, &secret), &["--format", "json"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(report["sources"][0]["status"], "partial");
+    let message = report["sources"][0]["message"].as_str().expect("message");
+    assert!(
+        message.contains("iam:GenerateCredentialReport"),
+        "{message}"
+    );
+    assert!(
+        rules_by_name(&report).contains_key("terraform"),
+        "roles and policies still judged"
+    );
+    assert!(!r.stdout.contains(&secret) && !r.stderr.contains(&secret));
+}
+
+#[test]
+fn organization_scan_reports_each_account_and_survives_one_failing() {
+    let moto = Moto::start(&["org"]);
+    let members = moto.line("MEMBERS ");
+    let members: Vec<&str> = members
+        .first()
+        .expect("members printed")
+        .split(' ')
+        .collect();
+    assert_eq!(members.len(), 3);
+    let key = moto.line("KEY org-scanner ");
+    let parts: Vec<&str> = key.first().expect("key printed").split(' ').collect();
+    let r = aws(
+        &moto,
+        (parts[0], parts[1]),
+        &[
+            "--aws-org",
+            "--aws-role-name",
+            "nhi-scanner",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 2, "one account failed: {}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).expect("json");
+    let sources = report["sources"].as_array().expect("sources");
+    let status = |account: &str| {
+        sources
+            .iter()
+            .find(|s| s["scope"] == account)
+            .map(|s| s["status"].as_str().unwrap_or("").to_string())
+    };
+    assert_eq!(
+        status("123456789012").as_deref(),
+        Some("ok"),
+        "management account: {sources:?}"
+    );
+    assert_eq!(status(members[0]).as_deref(), Some("ok"), "{sources:?}");
+    assert_eq!(status(members[1]).as_deref(), Some("ok"), "{sources:?}");
+    assert_eq!(status(members[2]).as_deref(), Some("failed"), "{sources:?}");
+    let failed = sources
+        .iter()
+        .find(|s| s["scope"] == members[2])
+        .expect("failed source");
+    let message = failed["message"].as_str().expect("message");
+    assert!(
+        message.contains(members[2]) && message.contains("iam:GetAccountAuthorizationDetails"),
+        "{message}"
+    );
+    assert!(r.stderr.contains(members[2]), "said on stderr too");
+    // The others are fully reported: each member's planted vendor trust is found.
+    let scopes_with_vendor: Vec<&str> = report["identities"]
+        .as_array()
+        .expect("ids")
+        .iter()
+        .filter(|i| i["name"].as_str().is_some_and(|n| n.starts_with("vendor-")))
+        .filter_map(|i| i["scope"].as_str())
+        .collect();
+    assert_eq!(
+        scopes_with_vendor,
+        vec![members[0], members[1]]
+            .into_iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        !r.stdout.contains(parts[1]) && !r.stderr.contains(parts[1]),
+        "secret key never printed"
+    );
+}
