@@ -311,3 +311,163 @@ fn organization_scan_reports_each_account_and_survives_one_failing() {
         "secret key never printed"
     );
 }
+
+/// A loopback HTTP proxy in front of moto that answers the first `faults` requests with a
+/// throttling error or a 503 (alternately), then forwards. One request per connection.
+struct FaultProxy {
+    url: String,
+    seen: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl FaultProxy {
+    fn start(upstream: &str, faults: usize) -> FaultProxy {
+        use std::io::{Read, Write};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let upstream = upstream.trim_start_matches("http://").to_string();
+        let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = seen.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let n = counter.fetch_add(1, Ordering::SeqCst);
+                let upstream = upstream.clone();
+                std::thread::spawn(move || {
+                    let mut client = stream;
+                    let _ = client.set_read_timeout(Some(std::time::Duration::from_secs(10)));
+                    // Read one request: headers, then Content-Length bytes of body.
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 8192];
+                    let header_end = loop {
+                        match client.read(&mut chunk) {
+                            Ok(0) | Err(_) => return,
+                            Ok(k) => buf.extend_from_slice(&chunk[..k]),
+                        }
+                        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break p + 4;
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&buf[..header_end]).to_string();
+                    let length = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    while buf.len() < header_end + length {
+                        match client.read(&mut chunk) {
+                            Ok(0) | Err(_) => return,
+                            Ok(k) => buf.extend_from_slice(&chunk[..k]),
+                        }
+                    }
+                    let response = if n < faults {
+                        if n % 2 == 0 {
+                            let body = "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault</RequestId></ErrorResponse>";
+                            format!("HTTP/1.1 400 Bad Request\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).into_bytes()
+                        } else {
+                            b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec()
+                        }
+                    } else {
+                        // Forward with the connection closed after the response, and relay it.
+                        let request = String::from_utf8_lossy(&buf[..header_end])
+                            .replace("connection: keep-alive", "connection: close")
+                            .replace("Connection: keep-alive", "Connection: close");
+                        let mut upstream = match std::net::TcpStream::connect(&upstream) {
+                            Ok(s) => s,
+                            Err(_) => return,
+                        };
+                        let mut out = request.into_bytes();
+                        if !head.to_ascii_lowercase().contains("connection:") {
+                            let at = out.len() - 2;
+                            out.splice(at..at, b"Connection: close\r\n".iter().copied());
+                        }
+                        out.extend_from_slice(&buf[header_end..]);
+                        if upstream.write_all(&out).is_err() {
+                            return;
+                        }
+                        let mut response = Vec::new();
+                        let _ = upstream.read_to_end(&mut response);
+                        response
+                    };
+                    let _ = client.write_all(&response);
+                });
+            }
+        });
+        FaultProxy { url, seen }
+    }
+}
+
+#[test]
+fn throttling_and_server_errors_are_retried_until_the_scan_completes() {
+    let moto = Moto::start(&["account"]);
+    let proxy = FaultProxy::start(&moto.url, 3);
+    let mut cmd = nhi();
+    cmd.env("AWS_ACCESS_KEY_ID", "AKIAEXAMPLESCANNER01")
+        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .timeout(std::time::Duration::from_secs(180));
+    let r = run_in(
+        cmd,
+        &[
+            "scan",
+            "--aws",
+            "--aws-endpoint-url",
+            &proxy.url,
+            "--aws-max-attempts",
+            "5",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(
+        report["sources"][0]["status"], "ok",
+        "{}",
+        report["sources"]
+    );
+    assert!(rules_by_name(&report).contains_key("terraform"));
+    assert!(
+        proxy.seen.load(std::sync::atomic::Ordering::SeqCst) > 3,
+        "faults were served, then the retries went through"
+    );
+}
+
+#[test]
+fn throttling_past_the_retries_fails_the_account_with_a_clear_message() {
+    let moto = Moto::start(&["account"]);
+    let proxy = FaultProxy::start(&moto.url, usize::MAX);
+    let mut cmd = nhi();
+    cmd.env("AWS_ACCESS_KEY_ID", "AKIAEXAMPLESCANNER01")
+        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .timeout(std::time::Duration::from_secs(180));
+    let r = run_in(
+        cmd,
+        &[
+            "scan",
+            "--aws",
+            "--aws-endpoint-url",
+            &proxy.url,
+            "--aws-max-attempts",
+            "2",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 2);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).expect("a report is still written");
+    assert_eq!(report["sources"][0]["status"], "failed");
+    let message = report["sources"][0]["message"].as_str().expect("message");
+    assert!(
+        message.contains("Throttling") || message.contains("503"),
+        "{message}"
+    );
+}

@@ -127,7 +127,7 @@ impl AwsLive {
                 "",
                 &self.options.endpoint_url.clone().unwrap_or_else(|| "aws-api".into()),
                 format!(
-                    "no usable AWS credentials ({}): configure them as for the aws CLI (AWS_PROFILE, aws sso login, environment variables, an instance role)",
+                    "sts:GetCallerIdentity failed ({}); if the credentials are the problem, configure them as for the aws CLI (AWS_PROFILE, aws sso login, environment variables, an instance role)",
                     describe(&e)
                 ),
             )
