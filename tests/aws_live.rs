@@ -363,7 +363,7 @@ impl FaultProxy {
                         }
                     }
                     let response = if n < faults {
-                        if n % 2 == 0 {
+                        if n.is_multiple_of(2) {
                             let body = "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault</RequestId></ErrorResponse>";
                             format!("HTTP/1.1 400 Bad Request\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).into_bytes()
                         } else {
