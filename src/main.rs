@@ -152,7 +152,10 @@ impl SourceArgs {
                 .enable_all()
                 .build()
                 .context("cannot start the async runtime")?;
-            let ctx = nhi::api::CollectContext { now };
+            let mut ctx = nhi::api::CollectContext::new(now);
+            if io::stderr().is_terminal() {
+                ctx.progress = Some(std::sync::Arc::new(nhi::progress::Bar::new()));
+            }
             inventory.merge(runtime.block_on(nhi::sources::collect_apis(
                 &apis,
                 aws.as_ref(),

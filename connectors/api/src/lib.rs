@@ -24,12 +24,43 @@ use std::pin::Pin;
 /// A boxed future, so that connectors can be held as `dyn Connector`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// Where a connector reports how far it has got, for a person watching (the CLI draws a progress
+/// bar on a terminal). Connectors never print.
+pub trait Progress: Send + Sync {
+    /// `total` units of work (accounts, projects) are coming.
+    fn start(&self, what: &str, total: u64);
+    /// One unit is done; `identities` were found in it.
+    fn advance(&self, what: &str, label: &str, identities: usize);
+}
+
 /// What every collection gets from the caller.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CollectContext {
     /// The evaluation time; connectors use it only to describe data (e.g. a report's age), never
     /// to judge it.
     pub now: chrono::DateTime<chrono::Utc>,
+    pub progress: Option<std::sync::Arc<dyn Progress>>,
+}
+
+impl CollectContext {
+    pub fn new(now: chrono::DateTime<chrono::Utc>) -> Self {
+        CollectContext {
+            now,
+            progress: None,
+        }
+    }
+
+    pub fn start(&self, what: &str, total: u64) {
+        if let Some(p) = &self.progress {
+            p.start(what, total);
+        }
+    }
+
+    pub fn advance(&self, what: &str, label: &str, identities: usize) {
+        if let Some(p) = &self.progress {
+            p.advance(what, label, identities);
+        }
+    }
 }
 
 /// A source of identities: a provider API, or a set of exported files.

@@ -301,7 +301,7 @@ impl Connector for AwsLive {
         crate::CONNECTOR
     }
 
-    fn collect<'a>(&'a self, _ctx: &'a CollectContext) -> BoxFuture<'a, Inventory> {
+    fn collect<'a>(&'a self, ctx: &'a CollectContext) -> BoxFuture<'a, Inventory> {
         Box::pin(async move {
             let base = self.base_config().await;
             let targets = match self.targets(&base).await {
@@ -313,9 +313,15 @@ impl Connector for AwsLive {
                 }
             };
             tracing::info!(accounts = targets.len(), "scanning AWS accounts");
+            ctx.start("AWS accounts", targets.len() as u64);
             let base = &base;
             let inventories: Vec<Inventory> = stream::iter(targets)
-                .map(|t| self.scan_account(base, t))
+                .map(|t| async move {
+                    let account = t.account.clone();
+                    let inv = self.scan_account(base, t).await;
+                    ctx.advance("AWS accounts", &account, inv.identities.len());
+                    inv
+                })
                 .buffer_unordered(self.options.concurrency.max(1))
                 .collect()
                 .await;
