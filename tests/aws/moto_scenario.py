@@ -203,7 +203,13 @@ def main():
         sys.exit(f"unknown scenario {SCENARIO}")
     print("READY", flush=True)
     try:
-        sys.stdin.read()
+        if os.environ.get("MOTO_SCENARIO_WAIT") == "signal":
+            # Benchmarks: serve until killed.
+            import signal
+            signal.pause()
+        else:
+            # Tests: serve until the test closes our stdin (or kills us).
+            sys.stdin.read()
     finally:
         server.stop()
 
