@@ -87,6 +87,8 @@ pub struct Thresholds {
     pub access_key_max_age_days: u32,
     /// A role not assumed for this long, and older than this, is stale.
     pub role_unused_days: u32,
+    /// A granted service not used for this long is unneeded privilege.
+    pub service_unused_days: u32,
     /// An AI provider key not used for this long (or never, and older) is stale.
     pub ai_key_unused_days: u32,
     /// An AI provider key should expire within this many days of its creation.
@@ -99,6 +101,7 @@ impl Default for Thresholds {
             access_key_unused_days: 45,
             access_key_max_age_days: 90,
             role_unused_days: 90,
+            service_unused_days: 90,
             ai_key_unused_days: 90,
             ai_key_max_lifetime_days: 366,
         }
@@ -231,6 +234,7 @@ impl Config {
             ("access_key_unused_days", t.access_key_unused_days),
             ("access_key_max_age_days", t.access_key_max_age_days),
             ("role_unused_days", t.role_unused_days),
+            ("service_unused_days", t.service_unused_days),
             ("ai_key_unused_days", t.ai_key_unused_days),
             ("ai_key_max_lifetime_days", t.ai_key_max_lifetime_days),
         ] {

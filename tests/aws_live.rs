@@ -130,6 +130,16 @@ fn account_scan_finds_what_the_scenario_plants() {
         report["sources"][0]
     );
     assert_eq!(report["sources"][0]["scope"], "123456789012");
+    // moto does not implement service last accessed data: the signal is unknown, and said.
+    let message = report["sources"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("service last accessed data unavailable"),
+        "{message}"
+    );
+    assert!(
+        !report.to_string().contains("aws-unused-services"),
+        "not judged when unknown"
+    );
     let f = rules_by_name(&report);
     let has = |name: &str, rule: &str| f.get(name).is_some_and(|r| r.iter().any(|x| x == rule));
     assert!(has("ci-legacy", "aws-access-key-unused"));

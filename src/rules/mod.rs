@@ -31,6 +31,7 @@ mod aws_root_access_key;
 mod aws_trust_any_principal;
 mod aws_trust_cross_account_no_external_id;
 mod aws_trust_service_no_source_condition;
+mod aws_unused_services;
 mod aws_wildcard_permissions;
 
 /// What a rule judges: one identity and what the analyzer derived for it.
@@ -99,6 +100,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &aws_admin_access::Rule,
         &aws_privilege_escalation::Rule,
         &aws_wildcard_permissions::Rule,
+        &aws_unused_services::Rule,
         &aws_github_oidc_trust_unscoped::Rule,
         &aws_trust_any_principal::Rule,
         &aws_trust_cross_account_no_external_id::Rule,
@@ -243,6 +245,7 @@ mod catalog_tests {
             "aws.trusted_accounts",
             "aws.services_without_confused_deputy",
             "thresholds.ai_key_unused_days",
+            "thresholds.service_unused_days",
             "thresholds.ai_key_max_lifetime_days",
             "ai.max_admin_keys",
             "ai.automation_name_words",

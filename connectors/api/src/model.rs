@@ -111,6 +111,10 @@ pub struct Identity {
     /// Provider-specific facts rules need.
     #[serde(default)]
     pub native: Native,
+    /// The services its policies grant, with when each was last used (AWS service last accessed
+    /// data). `None` when the source could not say: rules must not guess.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_access: Option<Vec<ServiceAccess>>,
     /// The AI agent service this identity acts for (an AWS role trusted by Bedrock, Bedrock
     /// AgentCore or SageMaker), when it is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,6 +140,7 @@ impl Identity {
             trust: None,
             provider_managed: false,
             native: Native::None,
+            service_access: None,
             ai_agent: None,
         }
     }
@@ -283,6 +288,16 @@ pub enum Native {
         #[serde(default)]
         role: Option<String>,
     },
+}
+
+/// One service an identity is granted, and its last use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceAccess {
+    /// Service namespace (`s3`, `iam`).
+    pub namespace: String,
+    /// `None`: never used within the provider's tracking period.
+    #[serde(default)]
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 /// Facts about an AI provider key that its rules read.

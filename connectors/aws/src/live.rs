@@ -13,8 +13,9 @@ use crate::AwsImport;
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_iam::error::ProvideErrorMetadata;
-use aws_sdk_iam::types::ReportStateType;
+use aws_sdk_iam::types::{JobStatusType, ReportStateType};
 use futures_util::stream::{self, StreamExt};
+use nhi_api::ServiceAccess;
 use nhi_api::{BoxFuture, CollectContext, Connector, Inventory, SourceReport, SourceStatus};
 use serde_json::value::RawValue;
 use std::time::{Duration, Instant};
@@ -259,6 +260,8 @@ impl AwsLive {
         let iam = aws_sdk_iam::Client::new(&config);
         let mut import = AwsImport::new();
         let mut problems = Vec::new();
+        // Facts that are missing without the account being incomplete.
+        let mut notes = Vec::new();
         match fetch_gaad(&iam).await {
             Ok(g) => import.add_gaad_parsed(&format!("{origin} GetAccountAuthorizationDetails"), g),
             Err(e) => {
@@ -282,6 +285,37 @@ impl AwsLive {
             )),
         }
         let mut inventory = import.finish();
+        let arns: Vec<String> = inventory
+            .identities
+            .iter()
+            .filter(|i| {
+                !i.provider_managed
+                    && (i.kind == nhi_api::kinds::IAM_USER || i.kind == nhi_api::kinds::IAM_ROLE)
+            })
+            .map(|i| i.id.clone())
+            .collect();
+        let (access, unavailable) = fetch_service_access(&iam, arns).await;
+        for identity in &mut inventory.identities {
+            if let Some(services) = access.get(&identity.id) {
+                identity.service_access = Some(services.clone());
+            }
+        }
+        if let Some(why) = unavailable {
+            notes.push(format!(
+                "account {}: service last accessed data unavailable ({why}), so unused permissions are not judged; grant iam:GenerateServiceLastAccessedDetails and iam:GetServiceLastAccessedDetails",
+                target.account
+            ));
+        }
+        if !notes.is_empty() {
+            inventory.sources.push(SourceReport {
+                connector: crate::CONNECTOR.to_string(),
+                scope: target.account.clone(),
+                origin: origin.to_string(),
+                status: SourceStatus::Ok,
+                identities: 0,
+                message: Some(notes.join("; ")),
+            });
+        }
         if !problems.is_empty() {
             inventory.sources.push(SourceReport {
                 connector: crate::CONNECTOR.to_string(),
@@ -560,4 +594,111 @@ async fn fetch_credential_report(
         .ok_or("GetCredentialReport returned no content")?;
     String::from_utf8(content.as_ref().to_vec())
         .map_err(|e| format!("the report is not UTF-8: {e}"))
+}
+
+/// Principals whose service last accessed data is fetched at once, per account.
+const SERVICE_ACCESS_CONCURRENCY: usize = 8;
+
+/// Service last accessed data of every principal. The first refusal (a denied permission, or an
+/// emulator that does not implement the call) stops the rest: the signal is unknown for all.
+async fn fetch_service_access(
+    iam: &aws_sdk_iam::Client,
+    arns: Vec<String>,
+) -> (
+    std::collections::HashMap<String, Vec<ServiceAccess>>,
+    Option<String>,
+) {
+    let mut out = std::collections::HashMap::new();
+    let Some(first) = arns.first().cloned() else {
+        return (out, None);
+    };
+    match service_access(iam, &first).await {
+        Ok(services) => {
+            out.insert(first, services);
+        }
+        Err(e) => return (out, Some(e)),
+    }
+    let results: Vec<(String, Result<Vec<ServiceAccess>, String>)> =
+        stream::iter(arns.into_iter().skip(1))
+            .map(|arn| async move {
+                let r = service_access(iam, &arn).await;
+                (arn, r)
+            })
+            .buffer_unordered(SERVICE_ACCESS_CONCURRENCY)
+            .collect()
+            .await;
+    let mut failures = Vec::new();
+    for (arn, r) in results {
+        match r {
+            Ok(services) => {
+                out.insert(arn, services);
+            }
+            Err(e) => failures.push(format!("{arn}: {e}")),
+        }
+    }
+    let unavailable = (!failures.is_empty()).then(|| {
+        format!(
+            "{} principal(s) without data, first: {}",
+            failures.len(),
+            failures[0]
+        )
+    });
+    (out, unavailable)
+}
+
+/// Generate and wait for one principal's service last accessed report.
+async fn service_access(
+    iam: &aws_sdk_iam::Client,
+    arn: &str,
+) -> Result<Vec<ServiceAccess>, String> {
+    let job = iam
+        .generate_service_last_accessed_details()
+        .arn(arn)
+        .send()
+        .await
+        .map_err(|e| format!("GenerateServiceLastAccessedDetails: {}", describe(&e)))?;
+    let job_id = job
+        .job_id()
+        .ok_or("GenerateServiceLastAccessedDetails returned no job id")?
+        .to_string();
+    let mut delay = Duration::from_millis(200);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let mut services = Vec::new();
+        let mut marker: Option<String> = None;
+        let status = loop {
+            let page = iam
+                .get_service_last_accessed_details()
+                .job_id(&job_id)
+                .set_marker(marker.clone())
+                .send()
+                .await
+                .map_err(|e| format!("GetServiceLastAccessedDetails: {}", describe(&e)))?;
+            if page.job_status() != &JobStatusType::Completed {
+                break Some(page.job_status().clone());
+            }
+            services.extend(page.services_last_accessed().iter().map(|s| ServiceAccess {
+                namespace: s.service_namespace().to_string(),
+                last_used_at: time(s.last_authenticated()),
+            }));
+            match page.marker().filter(|_| page.is_truncated()) {
+                Some(m) => marker = Some(m.to_string()),
+                None => break Some(JobStatusType::Completed),
+            }
+        };
+        match status {
+            Some(JobStatusType::Completed) => {
+                services.sort_by(|a, b| a.namespace.cmp(&b.namespace));
+                return Ok(services);
+            }
+            Some(JobStatusType::Failed) => return Err("the report job failed".to_string()),
+            _ if Instant::now() + delay > deadline => {
+                return Err("the report job did not finish in 120 s".to_string())
+            }
+            _ => {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(3));
+            }
+        }
+    }
 }
