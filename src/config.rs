@@ -142,6 +142,8 @@ pub struct AwsConfig {
     pub judge_service_linked_roles: bool,
     /// Accounts trusted without an ExternalId (your own organization's accounts).
     pub trusted_accounts: Vec<String>,
+    /// Accounts scanned at once by live scans (`--aws-concurrency` overrides).
+    pub concurrency: Option<usize>,
     /// Service principals whose trust needs no aws:SourceArn/aws:SourceAccount condition: the
     /// service can only act for resources in your own account, so there is no confused deputy.
     pub services_without_confused_deputy: Vec<String>,
@@ -150,6 +152,7 @@ pub struct AwsConfig {
 impl Default for AwsConfig {
     fn default() -> Self {
         AwsConfig {
+            concurrency: None,
             judge_service_linked_roles: false,
             trusted_accounts: Vec::new(),
             services_without_confused_deputy: [
@@ -254,6 +257,12 @@ impl Config {
             return Err(format!(
                 "{}ownership.owner_tag_keys: tag keys must not be empty",
                 at("owner_tag_keys")
+            ));
+        }
+        if config.aws.concurrency == Some(0) {
+            return Err(format!(
+                "{}aws.concurrency: must be at least 1",
+                at("concurrency")
             ));
         }
         for acct in &config.aws.trusted_accounts {

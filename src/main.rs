@@ -92,9 +92,9 @@ struct AwsArgs {
     /// Scan the account of this role (repeatable).
     #[arg(long, value_name = "ARN")]
     aws_assume_role: Vec<String>,
-    /// Accounts scanned at once.
-    #[arg(long, value_name = "N", default_value_t = 8)]
-    aws_concurrency: usize,
+    /// Accounts scanned at once (default: aws.concurrency in nhi.toml, else 8).
+    #[arg(long, value_name = "N")]
+    aws_concurrency: Option<usize>,
     /// Give up on an account after this many seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     aws_account_timeout: u64,
@@ -104,7 +104,7 @@ struct AwsArgs {
 }
 
 impl AwsArgs {
-    fn options(&self) -> Option<nhi_aws::live::LiveOptions> {
+    fn options(&self, config: &Config) -> Option<nhi_aws::live::LiveOptions> {
         let wanted = self.aws || self.aws_org || !self.aws_assume_role.is_empty();
         wanted.then(|| nhi_aws::live::LiveOptions {
             profile: self.aws_profile.clone(),
@@ -113,7 +113,11 @@ impl AwsArgs {
             organization: self.aws_org,
             role_name: Some(self.aws_role_name.clone()),
             assume_roles: self.aws_assume_role.clone(),
-            concurrency: self.aws_concurrency,
+            concurrency: self
+                .aws_concurrency
+                .or(config.aws.concurrency)
+                .unwrap_or(8)
+                .max(1),
             account_timeout: std::time::Duration::from_secs(self.aws_account_timeout),
             max_attempts: self.aws_max_attempts,
             ..Default::default()
@@ -140,9 +144,9 @@ impl SourceArgs {
     }
 
     /// Read every source: files, then APIs (concurrently).
-    fn collect(&self, now: DateTime<Utc>) -> anyhow::Result<nhi::api::Inventory> {
+    fn collect(&self, now: DateTime<Utc>, config: &Config) -> anyhow::Result<nhi::api::Inventory> {
         let apis = self.apis();
-        let aws = self.aws.options();
+        let aws = self.aws.options(config);
         if self.from.is_empty() && apis.is_empty() && aws.is_none() {
             anyhow::bail!("nothing to scan: give --from PATH, --aws, --openai or --anthropic");
         }
@@ -192,6 +196,9 @@ struct ScanArgs {
 struct CollectArgs {
     #[command(flatten)]
     sources: SourceArgs,
+    /// Config file (default: ./nhi.toml when it exists).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Write the inventory to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -336,7 +343,7 @@ fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<u8> {
     let config = Config::load(args.config.as_deref(), &nhi::rules::ids())?;
     let now = args.now.unwrap_or_else(Utc::now);
     let started = std::time::Instant::now();
-    let inventory = args.sources.collect(now)?;
+    let inventory = args.sources.collect(now, &config)?;
     tracing::info!(
         identities = inventory.identities.len(),
         policies = inventory.policies.len(),
@@ -372,7 +379,8 @@ fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<u8> {
 }
 
 fn collect(args: CollectArgs, quiet: bool) -> anyhow::Result<u8> {
-    let inventory = args.sources.collect(Utc::now())?;
+    let config = Config::load(args.config.as_deref(), &nhi::rules::ids())?;
+    let inventory = args.sources.collect(Utc::now(), &config)?;
     report_sources(&inventory.sources, quiet);
     write_out(args.output.as_ref(), |w| {
         serde_json::to_writer(&mut *w, &inventory).map_err(io::Error::from)?;

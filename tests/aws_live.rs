@@ -167,6 +167,18 @@ fn account_scan_finds_what_the_scenario_plants() {
     for out in [&r.stdout, &r.stderr] {
         assert!(!out.contains(SECRET), "the secret key leaked");
     }
+    for format in ["table", "ndjson", "csv", "sarif"] {
+        let r = aws(
+            &moto,
+            ("AKIAEXAMPLESCANNER01", SECRET),
+            &["--format", format, "-vv"],
+        );
+        assert_eq!(r.code, 0, "{format}: {}", r.stderr);
+        assert!(
+            !r.stdout.contains(SECRET) && !r.stderr.contains(SECRET),
+            "{format}: the secret key leaked"
+        );
+    }
 }
 
 #[test]
