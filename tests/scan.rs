@@ -143,11 +143,18 @@ fn every_aws_rule_fires_somewhere_on_the_demo_and_every_rule_is_quiet_somewhere(
         .iter()
         .filter(|i| i["provider_managed"] == false)
         .collect();
-    for rule in catalog.iter().filter(|r| {
-        r["providers"]
-            .as_array()
-            .is_some_and(|p| p.iter().any(|p| p == "aws"))
-    }) {
+    // Service last accessed data exists only on live scans: that rule is covered by
+    // tests/aws_recorded.rs.
+    const LIVE_ONLY: &[&str] = &["aws-unused-services"];
+    for rule in catalog
+        .iter()
+        .filter(|r| {
+            r["providers"]
+                .as_array()
+                .is_some_and(|p| p.iter().any(|p| p == "aws"))
+        })
+        .filter(|r| !LIVE_ONLY.contains(&r["id"].as_str().unwrap_or_default()))
+    {
         let id = rule["id"].as_str().expect("id");
         let firing = judged
             .iter()
