@@ -68,6 +68,12 @@ impl Drop for Moto {
 const SECRET: &str = "nhi-test-secret-access-key-DO-NOT-PRINT";
 
 fn aws(moto: &Moto, key: (&str, &str), extra: &[&str]) -> Run {
+    aws_at(&moto.url, key, extra)
+}
+
+/// `nhi scan --aws` (or `collect`, when `extra` starts with it) against an endpoint, with only
+/// the given key in the credential chain.
+fn aws_at(endpoint: &str, key: (&str, &str), extra: &[&str]) -> Run {
     let mut cmd = nhi();
     cmd.env("AWS_ACCESS_KEY_ID", key.0)
         .env("AWS_SECRET_ACCESS_KEY", key.1)
@@ -78,12 +84,10 @@ fn aws(moto: &Moto, key: (&str, &str), extra: &[&str]) -> Run {
         .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
         .timeout(std::time::Duration::from_secs(180));
     // moto dates everything from the real clock, so live scans are judged at the real time.
-    let mut args = vec![
-        "--aws-endpoint-url",
-        moto.url.as_str(),
-        "--aws-max-attempts",
-        "1",
-    ];
+    let mut args = vec!["--aws-endpoint-url", endpoint];
+    if !extra.contains(&"--aws-max-attempts") {
+        args.extend(["--aws-max-attempts", "1"]);
+    }
     args.extend_from_slice(extra);
     let mut full = vec!["scan", "--aws"];
     if extra.first() == Some(&"collect") {
@@ -425,25 +429,10 @@ impl FaultProxy {
 fn throttling_and_server_errors_are_retried_until_the_scan_completes() {
     let moto = Moto::start(&["account"]);
     let proxy = FaultProxy::start(&moto.url, 3);
-    let mut cmd = nhi();
-    cmd.env("AWS_ACCESS_KEY_ID", "AKIAEXAMPLESCANNER01")
-        .env("AWS_SECRET_ACCESS_KEY", SECRET)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .timeout(std::time::Duration::from_secs(180));
-    let r = run_in(
-        cmd,
-        &[
-            "scan",
-            "--aws",
-            "--aws-endpoint-url",
-            &proxy.url,
-            "--aws-max-attempts",
-            "5",
-            "--format",
-            "json",
-        ],
+    let r = aws_at(
+        &proxy.url,
+        ("AKIAEXAMPLESCANNER01", SECRET),
+        &["--aws-max-attempts", "5", "--format", "json"],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let report: Value = serde_json::from_str(&r.stdout).expect("json");
@@ -463,25 +452,10 @@ fn throttling_and_server_errors_are_retried_until_the_scan_completes() {
 fn throttling_past_the_retries_fails_the_account_with_a_clear_message() {
     let moto = Moto::start(&["account"]);
     let proxy = FaultProxy::start(&moto.url, usize::MAX);
-    let mut cmd = nhi();
-    cmd.env("AWS_ACCESS_KEY_ID", "AKIAEXAMPLESCANNER01")
-        .env("AWS_SECRET_ACCESS_KEY", SECRET)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .timeout(std::time::Duration::from_secs(180));
-    let r = run_in(
-        cmd,
-        &[
-            "scan",
-            "--aws",
-            "--aws-endpoint-url",
-            &proxy.url,
-            "--aws-max-attempts",
-            "2",
-            "--format",
-            "json",
-        ],
+    let r = aws_at(
+        &proxy.url,
+        ("AKIAEXAMPLESCANNER01", SECRET),
+        &["--aws-max-attempts", "2", "--format", "json"],
     );
     assert_eq!(r.code, 2);
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);

@@ -238,11 +238,28 @@ fn same_input_and_now_give_byte_identical_output_in_every_format() {
     }
 }
 
+/// Scan a directory of exports: it must give exactly the demo's findings and fingerprints.
+fn assert_same_findings_as_demo(dir: &std::path::Path) {
+    let r = run(&[
+        "scan",
+        "--from",
+        dir.to_str().expect("path"),
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        findings_by_fingerprint(&demo_json()),
+        findings_by_fingerprint(&serde_json::from_str(&r.stdout).expect("json"))
+    );
+}
+
 /// Reverse every list of the GAAD, split it into two page files, shuffle the report rows:
 /// no fingerprint may change.
 #[test]
 fn input_order_and_file_splits_change_no_fingerprint() {
-    let original = findings_by_fingerprint(&demo_json());
     let mut gaad: Value = serde_json::from_str(&read("fixtures/demo/gaad.json")).expect("gaad");
     for key in [
         "UserDetailList",
@@ -285,18 +302,7 @@ fn input_order_and_file_splits_change_no_fingerprint() {
         format!("{header}\n{}\n", lines.join("\n")),
     )
     .expect("write");
-    let r = run(&[
-        "scan",
-        "--from",
-        dir.path().to_str().expect("path"),
-        "--now",
-        NOW,
-        "--format",
-        "json",
-    ]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let shuffled = findings_by_fingerprint(&serde_json::from_str(&r.stdout).expect("json"));
-    assert_eq!(original, shuffled);
+    assert_same_findings_as_demo(dir.path());
 }
 
 /// The API returns policy documents URL-encoded; `aws` decodes them. Both must give the same result.
@@ -340,20 +346,7 @@ fn url_encoded_documents_give_the_same_findings() {
         dir.path().join("report.csv"),
     )
     .expect("copy");
-    let r = run(&[
-        "scan",
-        "--from",
-        dir.path().to_str().expect("path"),
-        "--now",
-        NOW,
-        "--format",
-        "json",
-    ]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(
-        findings_by_fingerprint(&demo_json()),
-        findings_by_fingerprint(&serde_json::from_str(&r.stdout).expect("json"))
-    );
+    assert_same_findings_as_demo(dir.path());
 }
 
 /// `aws iam get-credential-report` without --query prints JSON with the CSV base64-encoded.
@@ -373,20 +366,7 @@ fn credential_report_as_the_cli_prints_it_is_read() {
     )
     .expect("copy");
     std::fs::write(dir.path().join("report.json"), envelope.to_string()).expect("write");
-    let r = run(&[
-        "scan",
-        "--from",
-        dir.path().to_str().expect("path"),
-        "--now",
-        NOW,
-        "--format",
-        "json",
-    ]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(
-        findings_by_fingerprint(&demo_json()),
-        findings_by_fingerprint(&serde_json::from_str(&r.stdout).expect("json"))
-    );
+    assert_same_findings_as_demo(dir.path());
 }
 
 #[test]
