@@ -19,6 +19,7 @@ struct Moto {
 
 impl Moto {
     fn start(scenario: &[&str]) -> Moto {
+        ensure_moto();
         let port = free_port();
         let mut child = Command::new("python3")
             .arg(root().join("tests/aws/moto_scenario.py"))

@@ -145,3 +145,23 @@ impl Drop for Prism {
         let _ = self.child.wait();
     }
 }
+
+/// Make sure Python's moto (the AWS emulator) is importable, installing it with pip on first use.
+pub fn ensure_moto() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let importable = |py: &str| {
+            std::process::Command::new("python3")
+                .args(["-c", py])
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !importable("import moto.server, boto3") {
+            let status = std::process::Command::new("python3")
+                .args(["-m", "pip", "install", "--quiet", "moto[server]"])
+                .status()
+                .expect("python3 and pip are needed to install moto (README: Running the tests)");
+            assert!(status.success(), "pip install 'moto[server]' failed");
+        }
+    });
+}
