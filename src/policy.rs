@@ -306,6 +306,8 @@ pub struct Effective<'a> {
     pub unknown: Vec<&'a Permission>,
     /// A boundary applies but its content is unknown: grants may be capped in ways not seen.
     pub boundary_unknown: bool,
+    /// Policies granting `*` on `*` past the boundary, computed once: three rules ask.
+    full_admin: Vec<String>,
 }
 
 impl<'a> Effective<'a> {
@@ -315,6 +317,7 @@ impl<'a> Effective<'a> {
             boundaries: Vec::new(),
             unknown: Vec::new(),
             boundary_unknown: false,
+            full_admin: Vec::new(),
         };
         for p in &identity.permissions {
             let compiled = p.policy.as_deref().and_then(|k| index.get(k));
@@ -324,6 +327,15 @@ impl<'a> Effective<'a> {
                 (_, Some(c)) => e.grants.push((p, c)),
                 (_, None) => e.unknown.push(p),
             }
+        }
+        let capped = e.boundaries.iter().any(|(_, b)| !b.full_admin);
+        if !capped {
+            e.full_admin = e
+                .grants
+                .iter()
+                .filter(|(_, c)| c.full_admin)
+                .map(|(p, _)| label(p))
+                .collect();
         }
         e
     }
@@ -381,15 +393,8 @@ impl<'a> Effective<'a> {
     }
 
     /// Policies that grant `*` on `*` unconditionally, if the boundary lets it through.
-    pub fn full_admin_via(&self) -> Vec<String> {
-        if self.boundaries.iter().any(|(_, b)| !b.full_admin) {
-            return Vec::new();
-        }
-        self.grants
-            .iter()
-            .filter(|(_, c)| c.full_admin)
-            .map(|(p, _)| label(p))
-            .collect()
+    pub fn full_admin_via(&self) -> &[String] {
+        &self.full_admin
     }
 
     /// Broad grants with the policies they come from, each once.

@@ -214,13 +214,7 @@ async fn openai_rules_fire_where_planted_and_stay_quiet_elsewhere() {
     let server = openai_org().await;
     let url = format!("{}/v1", server.uri());
     let r = nhi_with_keys(args(&["--openai", "--openai-api-url", &url]), vec![]).await;
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let report: Value = serde_json::from_str(&r.stdout).expect("json");
-    assert_eq!(
-        report["sources"][0]["status"], "ok",
-        "{}",
-        report["sources"]
-    );
+    let report = ok_report(&r);
     let f = findings(&report);
     let has = |id: &str, rule: &str| f.get(id).is_some_and(|r| r.iter().any(|x| x == rule));
     assert!(has("key_stale", "ai-key-unused"));
@@ -286,13 +280,7 @@ async fn anthropic_rules_fire_where_planted_and_stay_quiet_elsewhere() {
         vec![],
     )
     .await;
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let report: Value = serde_json::from_str(&r.stdout).expect("json");
-    assert_eq!(
-        report["sources"][0]["status"], "ok",
-        "{}",
-        report["sources"]
-    );
+    let report = ok_report(&r);
     let f = findings(&report);
     assert_eq!(f.len(), 4);
     let mut k1 = f["apikey_1"].clone();

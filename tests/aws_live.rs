@@ -126,14 +126,8 @@ fn account_scan_finds_what_the_scenario_plants() {
         ("AKIAEXAMPLESCANNER01", SECRET),
         &["--format", "json", "-vv"],
     );
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let report: Value = serde_json::from_str(&r.stdout).expect("json");
+    let report = ok_report(&r);
     assert_eq!(report["sources"].as_array().map(Vec::len), Some(1));
-    assert_eq!(
-        report["sources"][0]["status"], "ok",
-        "{}",
-        report["sources"][0]
-    );
     assert_eq!(report["sources"][0]["scope"], "123456789012");
     // moto does not implement service last accessed data: the signal is unknown, and said.
     let message = report["sources"][0]["message"].as_str().unwrap_or_default();
@@ -237,17 +231,7 @@ fn the_documented_permissions_suffice_and_a_missing_one_is_named() {
     };
     let (id, secret) = key("scanner");
     let r = aws(&moto, (&id, &secret), &["--format", "json"]);
-    assert_eq!(
-        r.code, 0,
-        "docs/aws-permissions.json is enough: {}",
-        r.stderr
-    );
-    let report: Value = serde_json::from_str(&r.stdout).expect("json");
-    assert_eq!(
-        report["sources"][0]["status"], "ok",
-        "{}",
-        report["sources"][0]
-    );
+    let report = ok_report(&r);
     assert!(rules_by_name(&report).contains_key("terraform"));
 
     let (id, secret) = key("scanner-no-report");
@@ -435,13 +419,7 @@ fn throttling_and_server_errors_are_retried_until_the_scan_completes() {
         ("AKIAEXAMPLESCANNER01", SECRET),
         &["--aws-max-attempts", "5", "--format", "json"],
     );
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let report: Value = serde_json::from_str(&r.stdout).expect("json");
-    assert_eq!(
-        report["sources"][0]["status"], "ok",
-        "{}",
-        report["sources"]
-    );
+    let report = ok_report(&r);
     assert!(rules_by_name(&report).contains_key("terraform"));
     assert!(
         proxy.seen.load(std::sync::atomic::Ordering::SeqCst) > 3,

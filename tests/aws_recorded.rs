@@ -5,7 +5,6 @@
 mod common;
 
 use common::*;
-use serde_json::Value;
 use wiremock::matchers::{body_string_contains, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -72,13 +71,7 @@ async fn paginated_gaad_and_service_last_accessed_data() {
     })
     .await
     .expect("nhi ran");
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let report: Value = serde_json::from_str(&r.stdout).expect("json");
-    assert_eq!(
-        report["sources"][0]["status"], "ok",
-        "{}",
-        report["sources"][0]
-    );
+    let report = ok_report(&r);
     assert_eq!(report["sources"][0]["scope"], "111122223333");
     let names: Vec<&str> = report["identities"]
         .as_array()

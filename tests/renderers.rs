@@ -6,15 +6,7 @@ mod common;
 use common::*;
 
 fn render(format: &str) -> String {
-    let r = run(&[
-        "scan",
-        "--from",
-        "fixtures/demo",
-        "--now",
-        NOW,
-        "--format",
-        format,
-    ]);
+    let r = scan(&["fixtures/demo"], format);
     assert_eq!(r.code, 0, "{}", r.stderr);
     r.stdout
 }

@@ -171,15 +171,7 @@ fn every_aws_rule_fires_somewhere_on_the_demo_and_every_rule_is_quiet_somewhere(
 
 #[test]
 fn ndjson_is_one_self_contained_finding_per_line() {
-    let r = run(&[
-        "scan",
-        "--from",
-        "fixtures/demo",
-        "--now",
-        NOW,
-        "--format",
-        "ndjson",
-    ]);
+    let r = scan(&["fixtures/demo"], "ndjson");
     assert_eq!(r.code, 0);
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(
@@ -215,24 +207,8 @@ fn ndjson_is_one_self_contained_finding_per_line() {
 #[test]
 fn same_input_and_now_give_byte_identical_output_in_every_format() {
     for format in ["table", "json", "ndjson", "csv", "sarif"] {
-        let a = run(&[
-            "scan",
-            "--from",
-            "fixtures/demo",
-            "--now",
-            NOW,
-            "--format",
-            format,
-        ]);
-        let b = run(&[
-            "scan",
-            "--from",
-            "fixtures/demo",
-            "--now",
-            NOW,
-            "--format",
-            format,
-        ]);
+        let a = scan(&["fixtures/demo"], format);
+        let b = scan(&["fixtures/demo"], format);
         assert_eq!(a.code, 0);
         assert_eq!(a.stdout, b.stdout, "{format} output differs between runs");
     }
@@ -240,19 +216,10 @@ fn same_input_and_now_give_byte_identical_output_in_every_format() {
 
 /// Scan a directory of exports: it must give exactly the demo's findings and fingerprints.
 fn assert_same_findings_as_demo(dir: &std::path::Path) {
-    let r = run(&[
-        "scan",
-        "--from",
-        dir.to_str().expect("path"),
-        "--now",
-        NOW,
-        "--format",
-        "json",
-    ]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let scanned = scan_json(&[dir.to_str().expect("path")]);
     assert_eq!(
         findings_by_fingerprint(&demo_json()),
-        findings_by_fingerprint(&serde_json::from_str(&r.stdout).expect("json"))
+        findings_by_fingerprint(&scanned)
     );
 }
 
@@ -562,17 +529,7 @@ fn collect_then_scan_gives_the_same_report() {
         inv.to_str().expect("path"),
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let r = run(&[
-        "scan",
-        "--from",
-        inv.to_str().expect("path"),
-        "--now",
-        NOW,
-        "--format",
-        "json",
-    ]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let from_inventory: Value = serde_json::from_str(&r.stdout).expect("json");
+    let from_inventory = scan_json(&[inv.to_str().expect("path")]);
     let direct = demo_json();
     assert_eq!(direct["identities"], from_inventory["identities"]);
     assert_eq!(direct["summary"], from_inventory["summary"]);

@@ -45,7 +45,7 @@ impl super::Rule for Rule {
         if !super::is_iam_principal(s.identity) {
             return Vec::new();
         }
-        let mut via = s.effective.full_admin_via();
+        let mut via = s.effective.full_admin_via().to_vec();
         // Known documents are judged by content (a boundary may cap them); unknown ones, and
         // IAMFullAccess (which can grant itself the rest), by ARN.
         via.extend(

@@ -40,19 +40,35 @@ pub fn run_in(mut cmd: Command, args: &[&str]) -> Run {
     }
 }
 
-/// Scan the demo data as JSON.
-pub fn demo_json() -> serde_json::Value {
-    let r = run(&[
-        "scan",
-        "--from",
-        "fixtures/demo",
-        "--now",
-        NOW,
-        "--format",
-        "json",
-    ]);
+/// `nhi scan --from PATH... --now NOW --format FORMAT`.
+pub fn scan(from: &[&str], format: &str) -> Run {
+    let mut args = vec!["scan", "--now", NOW, "--format", format];
+    for f in from {
+        args.extend(["--from", f]);
+    }
+    run(&args)
+}
+
+/// `scan` as JSON, which must succeed.
+pub fn scan_json(from: &[&str]) -> serde_json::Value {
+    let r = scan(from, "json");
     assert_eq!(r.code, 0, "{}", r.stderr);
     serde_json::from_str(&r.stdout).expect("valid JSON")
+}
+
+/// Scan the demo data as JSON.
+pub fn demo_json() -> serde_json::Value {
+    scan_json(&["fixtures/demo"])
+}
+
+/// The JSON report of a run that must have succeeded with every source read completely.
+pub fn ok_report(r: &Run) -> serde_json::Value {
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).expect("valid JSON");
+    for s in report["sources"].as_array().expect("sources") {
+        assert_eq!(s["status"], "ok", "{s}");
+    }
+    report
 }
 
 pub fn read(path: impl AsRef<Path>) -> String {
