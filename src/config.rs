@@ -93,6 +93,13 @@ pub struct Thresholds {
     pub ai_key_unused_days: u32,
     /// An AI provider key should expire within this many days of its creation.
     pub ai_key_max_lifetime_days: u32,
+    /// A GitHub deploy key, fine-grained PAT or SAML-authorized credential not used for this
+    /// long is stale; one never used is judged by its age.
+    pub github_credential_unused_days: u32,
+    /// A GitHub token must expire within this many days of being granted.
+    pub github_token_max_lifetime_days: u32,
+    /// An Actions secret whose value was last set longer ago than this is due for rotation.
+    pub github_secret_max_age_days: u32,
 }
 
 impl Default for Thresholds {
@@ -104,6 +111,9 @@ impl Default for Thresholds {
             service_unused_days: 90,
             ai_key_unused_days: 90,
             ai_key_max_lifetime_days: 366,
+            github_credential_unused_days: 90,
+            github_token_max_lifetime_days: 366,
+            github_secret_max_age_days: 365,
         }
     }
 }
@@ -240,6 +250,15 @@ impl Config {
             ("service_unused_days", t.service_unused_days),
             ("ai_key_unused_days", t.ai_key_unused_days),
             ("ai_key_max_lifetime_days", t.ai_key_max_lifetime_days),
+            (
+                "github_credential_unused_days",
+                t.github_credential_unused_days,
+            ),
+            (
+                "github_token_max_lifetime_days",
+                t.github_token_max_lifetime_days,
+            ),
+            ("github_secret_max_age_days", t.github_secret_max_age_days),
         ] {
             if v == 0 {
                 return Err(format!(

@@ -61,6 +61,63 @@ struct SourceArgs {
     anthropic_api_url: String,
     #[command(flatten)]
     aws: AwsArgs,
+    #[command(flatten)]
+    github: GithubArgs,
+}
+
+/// GitHub organizations, with a token from GITHUB_TOKEN / GH_TOKEN or a GitHub App.
+#[derive(Args)]
+struct GithubArgs {
+    /// Scan this GitHub organization (repeatable). The token comes from GITHUB_TOKEN or
+    /// GH_TOKEN, unless --github-app-id is given.
+    #[arg(long = "github-org", value_name = "ORG")]
+    github_org: Vec<String>,
+    /// GitHub API URL: GitHub Enterprise Server is https://HOST/api/v3.
+    #[arg(long, value_name = "URL", default_value = nhi_github::DEFAULT_URL)]
+    github_api_url: String,
+    /// Authenticate as this GitHub App (with --github-app-key and --github-installation-id)
+    /// instead of a token; needed to list fine-grained PATs.
+    #[arg(long, value_name = "ID", requires_all = ["github_app_key", "github_installation_id"])]
+    github_app_id: Option<u64>,
+    /// The GitHub App's private key (PEM file).
+    #[arg(long, value_name = "FILE", requires = "github_app_id")]
+    github_app_key: Option<PathBuf>,
+    /// The app's installation on the organization(s).
+    #[arg(long, value_name = "ID", requires = "github_app_id")]
+    github_installation_id: Option<u64>,
+    /// Repositories read at once per organization.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    github_concurrency: usize,
+}
+
+impl GithubArgs {
+    fn source(&self) -> Option<nhi::sources::GithubSource> {
+        if self.github_org.is_empty() {
+            return None;
+        }
+        Some(nhi::sources::GithubSource {
+            options: nhi_github::GithubOptions {
+                api_url: self.github_api_url.clone(),
+                orgs: self.github_org.clone(),
+                concurrency: self.github_concurrency.max(1),
+                ..Default::default()
+            },
+            app: match (
+                self.github_app_id,
+                &self.github_app_key,
+                self.github_installation_id,
+            ) {
+                (Some(app_id), Some(key_file), Some(installation_id)) => {
+                    Some(nhi::sources::GithubApp {
+                        app_id,
+                        key_file: key_file.clone(),
+                        installation_id,
+                    })
+                }
+                _ => None,
+            },
+        })
+    }
 }
 
 /// Live AWS scanning, with the credential chain the aws CLI uses.
@@ -147,11 +204,14 @@ impl SourceArgs {
     fn collect(&self, now: DateTime<Utc>, config: &Config) -> anyhow::Result<nhi::api::Inventory> {
         let apis = self.apis();
         let aws = self.aws.options(config);
-        if self.from.is_empty() && apis.is_empty() && aws.is_none() {
-            anyhow::bail!("nothing to scan: give --from PATH, --aws, --openai or --anthropic");
+        let github = self.github.source();
+        if self.from.is_empty() && apis.is_empty() && aws.is_none() && github.is_none() {
+            anyhow::bail!(
+                "nothing to scan: give --from PATH, --aws, --github-org ORG, --openai or --anthropic"
+            );
         }
         let mut inventory = nhi::sources::load(&self.from);
-        if !apis.is_empty() || aws.is_some() {
+        if !apis.is_empty() || aws.is_some() || github.is_some() {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
@@ -163,6 +223,7 @@ impl SourceArgs {
             inventory.merge(runtime.block_on(nhi::sources::collect_apis(
                 &apis,
                 aws.as_ref(),
+                github.as_ref(),
                 &ctx,
             )));
             inventory.sort();

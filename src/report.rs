@@ -39,6 +39,9 @@ pub struct Source {
     pub connector: String,
     pub scope: String,
     pub origin: String,
+    /// The identity kind the source covers, when a connector reports kind by kind (GitHub).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
     #[schemars(with = "SourceStatusSchema")]
     pub status: SourceStatus,
     pub identities: usize,
@@ -291,6 +294,7 @@ impl Report {
                     connector: s.connector.clone(),
                     scope: s.scope.clone(),
                     origin: s.origin.clone(),
+                    kind: s.kind.clone(),
                     status: s.status,
                     identities: s.identities,
                     message: s.message.clone(),

@@ -89,6 +89,7 @@ fn walk(
 
 fn failed(origin: &str, message: String) -> SourceReport {
     SourceReport {
+        kind: None,
         connector: "input".to_string(),
         scope: String::new(),
         origin: origin.to_string(),
@@ -225,6 +226,7 @@ pub struct ApiSource {
 /// A failed source for an API that could not be set up (no token, bad URL).
 fn setup_failed(source: &ApiSource, message: String) -> SourceReport {
     SourceReport {
+        kind: None,
         connector: source.connector.to_string(),
         scope: String::new(),
         origin: source.base_url.clone(),
@@ -269,10 +271,79 @@ fn connector(
     built.map_err(|e| setup_failed(source, e.to_string()))
 }
 
-/// Collect from every API source (and live AWS, when asked) concurrently.
+/// GitHub organizations asked for on the command line.
+#[derive(Debug, Clone)]
+pub struct GithubSource {
+    pub options: nhi_github::GithubOptions,
+    /// GitHub App authentication; `None` reads a token from the environment.
+    pub app: Option<GithubApp>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GithubApp {
+    pub app_id: u64,
+    /// The app's private key (PEM). A path, never the key itself, is given on the command line.
+    pub key_file: PathBuf,
+    pub installation_id: u64,
+}
+
+/// The GitHub connector, or why it cannot run (one failed source per organization).
+fn github_connector(
+    source: &GithubSource,
+    sleeper: Arc<dyn Sleeper>,
+) -> Result<Box<dyn Connector>, Vec<SourceReport>> {
+    let fail = |message: String| {
+        source
+            .options
+            .orgs
+            .iter()
+            .map(|org| SourceReport {
+                connector: nhi_github::CONNECTOR.to_string(),
+                scope: org.clone(),
+                origin: source.options.api_url.clone(),
+                kind: None,
+                status: SourceStatus::Failed,
+                identities: 0,
+                message: Some(message.clone()),
+            })
+            .collect::<Vec<_>>()
+    };
+    let auth = match &source.app {
+        Some(app) => {
+            let key = std::fs::read_to_string(&app.key_file).map_err(|e| {
+                fail(format!(
+                    "cannot read the GitHub App private key {}: {e}; give the .pem file downloaded from the app's settings",
+                    app.key_file.display()
+                ))
+            })?;
+            nhi_github::Auth::App {
+                app_id: app.app_id,
+                private_key: Secret::new(key),
+                installation_id: app.installation_id,
+            }
+        }
+        None => match Secret::from_env(nhi_github::TOKEN_VARS) {
+            Some(token) => nhi_github::Auth::Token(token),
+            None => {
+                return Err(fail(format!(
+                    "{} is not set: set it to a token that can read the organization (a fine-grained token or GitHub App for full coverage), or use --github-app-id; nhi reads tokens only from the environment",
+                    nhi_github::TOKEN_VARS.join(" or ")
+                )))
+            }
+        },
+    };
+    Ok(Box::new(nhi_github::Github::new(
+        source.options.clone(),
+        auth,
+        sleeper,
+    )))
+}
+
+/// Collect from every API source (and live AWS and GitHub, when asked) concurrently.
 pub async fn collect_apis(
     sources: &[ApiSource],
     aws: Option<&nhi_aws::live::LiveOptions>,
+    github: Option<&GithubSource>,
     ctx: &CollectContext,
 ) -> Inventory {
     let sleeper: Arc<dyn Sleeper> = Arc::new(TokioSleeper);
@@ -280,6 +351,12 @@ pub async fn collect_apis(
     let mut connectors: Vec<Box<dyn Connector>> = Vec::new();
     if let Some(options) = aws {
         connectors.push(Box::new(nhi_aws::live::AwsLive::new(options.clone())));
+    }
+    if let Some(source) = github {
+        match github_connector(source, sleeper.clone()) {
+            Ok(c) => connectors.push(c),
+            Err(reports) => inventory.sources.extend(reports),
+        }
     }
     for s in sources {
         match connector(s, sleeper.clone()) {

@@ -33,6 +33,16 @@ mod aws_trust_cross_account_no_external_id;
 mod aws_trust_service_no_source_condition;
 mod aws_unused_services;
 mod aws_wildcard_permissions;
+mod github_actions_can_approve_prs;
+mod github_app_all_repos_write;
+mod github_app_suspended;
+mod github_credential_unused;
+mod github_deploy_key_write;
+mod github_owner_departed;
+mod github_pat_broad_access;
+mod github_secret_not_rotated;
+mod github_token_no_expiry;
+mod github_workflow_token_write;
 
 /// What a rule judges: one identity and what the analyzer derived for it.
 pub struct Subject<'a> {
@@ -113,6 +123,16 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &ai_admin_keys_excess::Rule,
         &ai_key_owner_departed::Rule,
         &ai_key_user_owned_automation::Rule,
+        &github_deploy_key_write::Rule,
+        &github_credential_unused::Rule,
+        &github_token_no_expiry::Rule,
+        &github_pat_broad_access::Rule,
+        &github_app_all_repos_write::Rule,
+        &github_app_suspended::Rule,
+        &github_secret_not_rotated::Rule,
+        &github_owner_departed::Rule,
+        &github_workflow_token_write::Rule,
+        &github_actions_can_approve_prs::Rule,
     ]
 }
 
@@ -151,6 +171,24 @@ pub fn ai_key(identity: &Identity) -> Option<&nhi_api::AiKey> {
         nhi_api::Native::AiKey(k) => Some(k),
         _ => None,
     }
+}
+
+/// The GitHub facts of an identity of `kinds`, if it is one.
+pub fn github<'a>(identity: &'a Identity, kinds: &[&str]) -> Option<&'a nhi_api::GithubFacts> {
+    match &identity.native {
+        nhi_api::Native::Github(f) if kinds.contains(&identity.kind.as_str()) => Some(f),
+        _ => None,
+    }
+}
+
+/// Whether an access level (`read`, `write`, `admin`) can change things.
+pub fn is_write(access: &str) -> bool {
+    matches!(access, "write" | "admin")
+}
+
+/// A login for messages: `@login`.
+pub fn at_login(login: Option<&str>) -> String {
+    login.map(|l| format!("@{l}")).unwrap_or_else(|| "its owner".into())
 }
 
 /// A role's trust policy: what the trust rules judge.
@@ -249,6 +287,9 @@ mod catalog_tests {
             "thresholds.ai_key_max_lifetime_days",
             "ai.max_admin_keys",
             "ai.automation_name_words",
+            "thresholds.github_credential_unused_days",
+            "thresholds.github_token_max_lifetime_days",
+            "thresholds.github_secret_max_age_days",
         ];
         for rule in all() {
             for key in rule.meta().config {

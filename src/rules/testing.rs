@@ -56,6 +56,38 @@ pub fn ai_key(name: &str, created_days_ago: i64, last_used: LastUsed) -> Case {
     Case::of(identity)
 }
 
+/// A GitHub identity of `kind` in org `acme`, created `created_days_ago`, with one active
+/// credential used as `last_used`, and the given facts.
+pub fn github(
+    kind: &str,
+    created_days_ago: i64,
+    last_used: LastUsed,
+    facts: nhi_api::GithubFacts,
+) -> Case {
+    let mut identity = Identity::new(providers::GITHUB, kind, format!("github:acme/{kind}/1"), "thing");
+    identity.scope = "acme".into();
+    identity.created_at = Some(days_ago(created_days_ago));
+    identity.last_used = last_used;
+    identity.tags_known = false;
+    if let Some(login) = &facts.owner_login {
+        identity.owner = Some(nhi_api::Owner {
+            value: login.clone(),
+            source: "added_by".into(),
+        });
+    }
+    identity.credentials.push(Credential {
+        id: "1".into(),
+        kind: kind.into(),
+        status: CredentialStatus::Active,
+        created_at: Some(days_ago(created_days_ago)),
+        last_used,
+        expires_at: None,
+        details: Default::default(),
+    });
+    identity.native = Native::Github(facts);
+    Case::of(identity)
+}
+
 pub struct Case {
     pub identity: Identity,
     pub inventory: Inventory,

@@ -45,6 +45,10 @@ pub struct SourceReport {
     pub scope: String,
     /// Where it was read from: a file path or an API endpoint.
     pub origin: String,
+    /// The identity kind it covers, when a source is read kind by kind (a GitHub organization's
+    /// deploy keys, its fine-grained PATs): one kind can be skipped while the others are read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
     pub status: SourceStatus,
     /// Identities read from it.
     pub identities: usize,

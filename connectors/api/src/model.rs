@@ -9,6 +9,7 @@ pub mod providers {
     pub const AWS: &str = "aws";
     pub const OPENAI: &str = "openai";
     pub const ANTHROPIC: &str = "anthropic";
+    pub const GITHUB: &str = "github";
 }
 
 /// Identity kinds used in [`Identity::kind`].
@@ -24,6 +25,21 @@ pub mod kinds {
     pub const OPENAI_ADMIN_API_KEY: &str = "openai_admin_api_key";
     pub const OPENAI_SERVICE_ACCOUNT: &str = "openai_service_account";
     pub const ANTHROPIC_API_KEY: &str = "anthropic_api_key";
+    /// A GitHub App installed on an organization.
+    pub const GITHUB_APP_INSTALLATION: &str = "github_app_installation";
+    /// An SSH key with access to one repository.
+    pub const GITHUB_DEPLOY_KEY: &str = "github_deploy_key";
+    /// A fine-grained personal access token granted access to the organization.
+    pub const GITHUB_FINE_GRAINED_PAT: &str = "github_fine_grained_pat";
+    /// A fine-grained PAT's pending request for access to the organization.
+    pub const GITHUB_FINE_GRAINED_PAT_REQUEST: &str = "github_fine_grained_pat_request";
+    /// A classic PAT or SSH key authorized for a SAML single sign-on organization.
+    pub const GITHUB_CREDENTIAL_AUTHORIZATION: &str = "github_credential_authorization";
+    /// An Actions secret (organization, repository or environment): what pipelines
+    /// authenticate with.
+    pub const GITHUB_ACTIONS_SECRET: &str = "github_actions_secret";
+    /// The organization's Actions workflow token (`GITHUB_TOKEN`) defaults.
+    pub const GITHUB_WORKFLOW_TOKEN: &str = "github_workflow_token";
 }
 
 /// Credential kinds used in [`Credential::kind`].
@@ -33,6 +49,11 @@ pub mod credential_kinds {
     pub const OPENAI_API_KEY: &str = "openai_api_key";
     pub const OPENAI_ADMIN_KEY: &str = "openai_admin_key";
     pub const ANTHROPIC_API_KEY: &str = "anthropic_api_key";
+    pub const GITHUB_DEPLOY_KEY: &str = "github_deploy_key";
+    pub const GITHUB_FINE_GRAINED_PAT: &str = "github_fine_grained_pat";
+    pub const GITHUB_CLASSIC_PAT: &str = "github_classic_pat";
+    pub const GITHUB_SSH_KEY: &str = "github_ssh_key";
+    pub const GITHUB_ACTIONS_SECRET: &str = "github_actions_secret";
 }
 
 /// When something was last used, as far as the source can tell.
@@ -280,6 +301,8 @@ pub enum Native {
     AwsRoot,
     /// An AI provider's API key (OpenAI project or admin key, Anthropic key).
     AiKey(AiKey),
+    /// A GitHub identity (app installation, deploy key, token, Actions secret, workflow token).
+    Github(GithubFacts),
     /// An OpenAI project service account.
     AiServiceAccount {
         project_id: String,
@@ -327,4 +350,59 @@ pub struct AiKey {
     /// The provider's own redacted form of the key (`sk-abc...def`); never the key.
     #[serde(default)]
     pub redacted_hint: Option<String>,
+}
+
+/// Facts about a GitHub identity that its rules read. Fields a kind does not have stay empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GithubFacts {
+    /// `owner/name` of the repository, for repository-scoped identities.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    /// The deployment environment of an environment secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_slug: Option<String>,
+    /// `all` or `selected` (installations, fine-grained PATs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository_selection: Option<String>,
+    /// Permission → access (`read`, `write`, `admin`); a PAT's are `organization.members`,
+    /// `repository.contents`, ...
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub permissions: BTreeMap<String, String>,
+    /// A SAML credential authorization's `credential_type` (`personal access token`, `SSH key`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential_type: Option<String>,
+    /// OAuth scopes of a classic PAT.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
+    /// Deploy keys: `false` means the key can push.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended_at: Option<DateTime<Utc>>,
+    /// Login of the person who owns or created the identity (PAT owner, deploy key `added_by`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_login: Option<String>,
+    /// Whether that person is still a member (or outside collaborator) of the organization;
+    /// `None` when the member list could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_in_org: Option<bool>,
+    /// Whether the token never expires: `Some(true)` when GitHub says it has no expiry,
+    /// `None` when the source does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub never_expires: Option<bool>,
+    /// Organization secrets: `all`, `private` or `selected`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<String>,
+    /// When a secret's value was last set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Workflow token: `read` or `write`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_workflow_permissions: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can_approve_pull_request_reviews: Option<bool>,
 }

@@ -124,6 +124,7 @@ impl AwsImport {
 
     fn fail(&mut self, origin: &str, message: String) {
         self.failed.push(SourceReport {
+            kind: None,
             connector: CONNECTOR.to_string(),
             scope: String::new(),
             origin: origin.to_string(),

@@ -308,6 +308,7 @@ impl AwsLive {
         }
         if !notes.is_empty() {
             inventory.sources.push(SourceReport {
+                kind: None,
                 connector: crate::CONNECTOR.to_string(),
                 scope: target.account.clone(),
                 origin: origin.to_string(),
@@ -318,6 +319,7 @@ impl AwsLive {
         }
         if !problems.is_empty() {
             inventory.sources.push(SourceReport {
+                kind: None,
                 connector: crate::CONNECTOR.to_string(),
                 scope: target.account.clone(),
                 origin: origin.to_string(),
@@ -371,6 +373,7 @@ impl Connector for AwsLive {
 
 fn failed(scope: &str, origin: &str, message: String) -> SourceReport {
     SourceReport {
+        kind: None,
         connector: crate::CONNECTOR.to_string(),
         scope: scope.to_string(),
         origin: origin.to_string(),
@@ -395,6 +398,7 @@ fn collapse_sources(inventory: &mut Inventory, account: &str, origin: &str) {
         .filter_map(|s| s.message.clone())
         .collect();
     inventory.sources = vec![SourceReport {
+        kind: None,
         connector: crate::CONNECTOR.to_string(),
         scope: account.to_string(),
         origin: origin.to_string(),

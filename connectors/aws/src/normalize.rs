@@ -206,6 +206,7 @@ pub(crate) fn normalize(gaads: &[GaadFile], reports: &[ReportFile]) -> Inventory
         }
         parts.extend(notes.get(origin).into_iter().flatten().cloned());
         inventory.sources.push(SourceReport {
+            kind: None,
             connector: CONNECTOR.to_string(),
             scope: scopes_of
                 .get(origin)

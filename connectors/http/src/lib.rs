@@ -23,6 +23,12 @@ use std::time::Duration;
 /// Waits between attempts. The real one sleeps; tests record and return at once.
 pub trait Sleeper: Send + Sync {
     fn sleep(&self, d: Duration) -> BoxFuture<'_, ()>;
+
+    /// The current Unix time in seconds, against which rate-limit reset times are measured.
+    /// Tests give a clock of their own.
+    fn now_epoch(&self) -> i64 {
+        chrono::Utc::now().timestamp()
+    }
 }
 
 pub struct TokioSleeper;
@@ -200,6 +206,7 @@ pub fn source_report(
         None => (SourceStatus::Partial, Some(problems.join("; "))),
     };
     nhi_api::SourceReport {
+        kind: None,
         connector: connector.to_string(),
         scope: scope.to_string(),
         origin: origin.to_string(),
@@ -336,7 +343,12 @@ impl Client {
                     }
                 });
             }
-            let wait = retry_wait(status, response.headers(), attempt);
+            let wait = retry_wait(
+                status.as_u16(),
+                response.headers(),
+                attempt,
+                self.sleeper.now_epoch(),
+            );
             if let Some(wait) = wait {
                 if attempt < self.config.max_attempts {
                     let wait = wait.min(self.config.max_wait);
@@ -345,7 +357,7 @@ impl Client {
                     continue;
                 }
                 if status == StatusCode::TOO_MANY_REQUESTS
-                    || is_rate_limit_403(status, response.headers())
+                    || is_rate_limit_403(status.as_u16(), response.headers())
                 {
                     return Err(HttpError::RateLimited {
                         url: url.to_string(),
@@ -426,22 +438,33 @@ impl Client {
     }
 }
 
-fn is_rate_limit_403(status: StatusCode, headers: &HeaderMap) -> bool {
-    status == StatusCode::FORBIDDEN && header_str(headers, "x-ratelimit-remaining") == Some("0")
+/// A `403` that is a rate limit, not a refusal: GitHub's primary limit (`x-ratelimit-remaining:
+/// 0`) and its secondary limits (`retry-after` given).
+pub fn is_rate_limit_403(status: u16, headers: &HeaderMap) -> bool {
+    status == 403
+        && (header_str(headers, "x-ratelimit-remaining") == Some("0")
+            || headers.contains_key("retry-after"))
 }
 
-fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+/// A header's value as trimmed text, if it is text.
+pub fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
 }
 
-/// How long to wait before retrying, or `None` when the status is not worth retrying.
-fn retry_wait(status: StatusCode, headers: &HeaderMap, attempt: u32) -> Option<Duration> {
-    let rate_limited =
-        status == StatusCode::TOO_MANY_REQUESTS || is_rate_limit_403(status, headers);
-    if !rate_limited && !status.is_server_error() {
+/// How long to wait before retrying a response, or `None` when its status is not worth
+/// retrying: `Retry-After` first, then the `x-ratelimit-reset` epoch second (measured against
+/// `now_epoch`), else exponential backoff by `attempt`.
+pub fn retry_wait(
+    status: u16,
+    headers: &HeaderMap,
+    attempt: u32,
+    now_epoch: i64,
+) -> Option<Duration> {
+    let rate_limited = status == 429 || is_rate_limit_403(status, headers);
+    if !rate_limited && !(500..600).contains(&status) {
         return None;
     }
     if let Some(secs) = header_str(headers, "retry-after").and_then(|v| v.parse::<f64>().ok()) {
@@ -451,21 +474,20 @@ fn retry_wait(status: StatusCode, headers: &HeaderMap, attempt: u32) -> Option<D
     if let Some(reset) =
         header_str(headers, "x-ratelimit-reset").and_then(|v| v.parse::<i64>().ok())
     {
-        let now = chrono::Utc::now().timestamp();
-        if reset > now {
-            return Some(Duration::from_secs((reset - now) as u64));
+        if reset > now_epoch {
+            return Some(Duration::from_secs((reset - now_epoch) as u64));
         }
     }
     Some(backoff(attempt))
 }
 
 /// 1 s, 2 s, 4 s ... capped at 60 s.
-fn backoff(attempt: u32) -> Duration {
+pub fn backoff(attempt: u32) -> Duration {
     Duration::from_secs(1u64 << attempt.saturating_sub(1).min(6)).min(Duration::from_secs(60))
 }
 
 /// A provider's error message, short, from a JSON error body if there is one.
-fn error_detail(body: &str) -> String {
+pub fn error_detail(body: &str) -> String {
     let from_json = serde_json::from_str::<Value>(body).ok().and_then(|v| {
         v.pointer("/error/message")
             .or_else(|| v.get("message"))

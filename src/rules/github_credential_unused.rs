@@ -1,0 +1,112 @@
+//! A GitHub deploy key, fine-grained PAT or SAML-authorized credential nobody uses.
+//!
+//! Unused credentials are pure risk: they grant access nothing needs, and nobody notices when
+//! someone else starts using them. A credential GitHub says was never used is judged by its age
+//! (since it was added or granted), so a new one has the whole threshold to be put to use.
+//! Credentials whose use GitHub does not report (older Enterprise Servers) are not judged.
+
+use super::{day, github, rfc3339, Ctx, Subject};
+use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use nhi_api::{kinds, LastUsed};
+use serde_json::json;
+
+pub struct Rule;
+
+static META: RuleMeta = RuleMeta {
+    id: "github-credential-unused",
+    title: "GitHub credential unused",
+    category: Category::Staleness,
+    severity: Severity::Medium,
+    providers: &["github"],
+    owasp: &[Owasp::ImproperOffboarding, Owasp::LongLivedSecrets],
+    cis: &[],
+    description: "A deploy key, fine-grained personal access token or SAML-authorized classic token / SSH key has not been used within the threshold (default 90 days), or was never used and was added longer ago than that.",
+    remediation: "Delete the deploy key (repository Settings → Deploy keys), revoke the fine-grained token's access (organization Settings → Personal access tokens → Active tokens), or revoke the SAML authorization (organization People → member → SAML identity). Recreate it if a workload turns out to need it.",
+    config: &["thresholds.github_credential_unused_days"],
+    references: &[
+        "https://docs.github.com/en/rest/deploy-keys/deploy-keys",
+        "https://docs.github.com/en/organizations/managing-programmatic-access-to-your-organization/reviewing-and-revoking-personal-access-tokens-in-your-organization",
+    ],
+};
+
+const KINDS: &[&str] = &[
+    kinds::GITHUB_DEPLOY_KEY,
+    kinds::GITHUB_FINE_GRAINED_PAT,
+    kinds::GITHUB_CREDENTIAL_AUTHORIZATION,
+];
+
+impl super::Rule for Rule {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, s: &Subject<'_>, ctx: &Ctx<'_>) -> Vec<Finding> {
+        if github(s.identity, KINDS).is_none() {
+            return Vec::new();
+        }
+        let limit = i64::from(ctx.config.thresholds.github_credential_unused_days);
+        s.identity
+            .active_credentials()
+            .filter_map(|c| {
+                let since = c.created_at.or(s.identity.created_at);
+                let message = match (c.last_used, since) {
+                    (LastUsed::At(t), _) if ctx.days_since(t) > limit => format!(
+                        "{} was last used {} ({} days ago; threshold {limit}).",
+                        s.identity.name,
+                        day(t),
+                        ctx.days_since(t)
+                    ),
+                    (LastUsed::Never, Some(added)) if ctx.days_since(added) > limit => format!(
+                        "{} has never been used since {} ({} days ago; threshold {limit}).",
+                        s.identity.name,
+                        day(added),
+                        ctx.days_since(added)
+                    ),
+                    _ => return None,
+                };
+                Some(
+                    Finding::new(&META, message)
+                        .credential(&c.id)
+                        .evidence(json!({
+                            "credential": c.id,
+                            "kind": c.kind,
+                            "added_at": since.map(rfc3339),
+                            "last_used_at": c.last_used.at().map(rfc3339),
+                            "never_used": c.last_used == LastUsed::Never,
+                            "threshold_days": limit,
+                        })),
+                )
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{days_ago, github};
+    use nhi_api::{kinds, GithubFacts, LastUsed};
+
+    fn run(kind: &str, age: i64, used: LastUsed) -> usize {
+        github(kind, age, used, GithubFacts::default())
+            .run(&super::Rule)
+            .len()
+    }
+
+    #[test]
+    fn fires_on_old_use_and_old_never_used() {
+        assert_eq!(run(kinds::GITHUB_DEPLOY_KEY, 400, LastUsed::At(days_ago(120))), 1);
+        assert_eq!(run(kinds::GITHUB_FINE_GRAINED_PAT, 100, LastUsed::Never), 1);
+        assert_eq!(
+            run(kinds::GITHUB_CREDENTIAL_AUTHORIZATION, 400, LastUsed::At(days_ago(91))),
+            1
+        );
+    }
+
+    #[test]
+    fn quiet_on_recent_new_unknown_or_other_kinds() {
+        assert_eq!(run(kinds::GITHUB_DEPLOY_KEY, 400, LastUsed::At(days_ago(5))), 0);
+        assert_eq!(run(kinds::GITHUB_DEPLOY_KEY, 30, LastUsed::Never), 0);
+        assert_eq!(run(kinds::GITHUB_DEPLOY_KEY, 900, LastUsed::Unknown), 0);
+        assert_eq!(run(kinds::GITHUB_ACTIONS_SECRET, 900, LastUsed::Never), 0);
+    }
+}
