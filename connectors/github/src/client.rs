@@ -438,6 +438,15 @@ impl Api {
                         "rate limited or server error; waiting"
                     );
                     self.sleeper.sleep(wait).await;
+                    // That wait covered the spent budget this answer announced.
+                    if let Some(reset) = reset {
+                        let _ = self.spent_until.compare_exchange(
+                            reset,
+                            0,
+                            Ordering::Relaxed,
+                            Ordering::Relaxed,
+                        );
+                    }
                     continue;
                 }
                 if rate_limited {
