@@ -224,8 +224,8 @@ pub struct ApiSource {
 }
 
 /// A failed source for an API that could not be set up (no token, bad URL).
-fn setup_failed(source: &ApiSource, message: String) -> SourceReport {
-    SourceReport {
+fn setup_failed(source: &ApiSource, message: String) -> Box<SourceReport> {
+    Box::new(SourceReport {
         kind: None,
         connector: source.connector.to_string(),
         scope: String::new(),
@@ -233,7 +233,7 @@ fn setup_failed(source: &ApiSource, message: String) -> SourceReport {
         status: SourceStatus::Failed,
         identities: 0,
         message: Some(message),
-    }
+    })
 }
 
 /// Build the connector for an API source, reading its token from the environment (never from
@@ -241,7 +241,7 @@ fn setup_failed(source: &ApiSource, message: String) -> SourceReport {
 fn connector(
     source: &ApiSource,
     sleeper: Arc<dyn Sleeper>,
-) -> Result<Box<dyn Connector>, SourceReport> {
+) -> Result<Box<dyn Connector>, Box<SourceReport>> {
     let (vars, what): (&[&str], &str) = match source.connector {
         nhi_openai::CONNECTOR => (
             nhi_openai::TOKEN_VARS,
@@ -361,7 +361,7 @@ pub async fn collect_apis(
     for s in sources {
         match connector(s, sleeper.clone()) {
             Ok(c) => connectors.push(c),
-            Err(report) => inventory.sources.push(report),
+            Err(report) => inventory.sources.push(*report),
         }
     }
     let collected = futures_util::future::join_all(connectors.iter().map(|c| c.collect(ctx))).await;

@@ -71,9 +71,22 @@ fn static_examples_give_every_kind_with_findings() {
         .filter(|i| i["kind"] == "github_actions_secret")
         .filter_map(|i| i["id"].as_str())
         .collect();
-    assert!(secrets.iter().any(|s| s.starts_with("github:octo-org/actions_secret/")), "{secrets:?}");
-    assert!(secrets.iter().any(|s| s.contains("/environment/staging/")), "{secrets:?}");
-    assert!(secrets.iter().any(|s| s.starts_with("github:octocat/Hello-World/actions_secret/")), "{secrets:?}");
+    assert!(
+        secrets
+            .iter()
+            .any(|s| s.starts_with("github:octo-org/actions_secret/")),
+        "{secrets:?}"
+    );
+    assert!(
+        secrets.iter().any(|s| s.contains("/environment/staging/")),
+        "{secrets:?}"
+    );
+    assert!(
+        secrets
+            .iter()
+            .any(|s| s.starts_with("github:octocat/Hello-World/actions_secret/")),
+        "{secrets:?}"
+    );
 
     let sources = report["sources"].as_array().expect("sources");
     let by_kind = |kind: &str| {
@@ -85,13 +98,20 @@ fn static_examples_give_every_kind_with_findings() {
     let saml = by_kind("github_credential_authorization");
     assert_eq!(saml["status"], "skipped", "{saml}");
     assert!(saml["message"].as_str().expect("message").contains("SAML"));
-    for kind in ["github_app_installation", "github_deploy_key", "github_actions_secret"] {
+    for kind in [
+        "github_app_installation",
+        "github_deploy_key",
+        "github_actions_secret",
+    ] {
         let s = by_kind(kind);
         assert_eq!(s["status"], "ok", "{s}");
         // The example's next-page link goes to api.github.com: not followed, and said.
         assert!(
             s["message"].as_str().unwrap_or("").contains("another host")
-                || s["message"].as_str().unwrap_or("").contains("leaves the configured API URL"),
+                || s["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("leaves the configured API URL"),
             "{s}"
         );
     }
@@ -114,13 +134,22 @@ fn static_examples_give_every_kind_with_findings() {
     }
 
     // --fail-on decides the exit code; the documented examples hold medium findings only.
-    assert_eq!(scan(&prism.url, &["--fail-on", "medium", "--format", "ndjson"]).code, 1);
-    assert_eq!(scan(&prism.url, &["--fail-on", "high", "--format", "csv"]).code, 0);
+    assert_eq!(
+        scan(&prism.url, &["--fail-on", "medium", "--format", "ndjson"]).code,
+        1
+    );
+    assert_eq!(
+        scan(&prism.url, &["--fail-on", "high", "--format", "csv"]).code,
+        0
+    );
 
     // The token appears nowhere, whatever the format, even with trace logging.
     for format in ["table", "json", "ndjson", "csv", "sarif"] {
         let r = scan(&prism.url, &["--format", format, "-vv"]);
-        assert!(!r.stdout.contains(TOKEN) && !r.stderr.contains(TOKEN), "{format}");
+        assert!(
+            !r.stdout.contains(TOKEN) && !r.stderr.contains(TOKEN),
+            "{format}"
+        );
         assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
     }
 }

@@ -58,11 +58,11 @@ fn repo_name(i: usize) -> String {
 }
 
 fn has_key(i: usize) -> bool {
-    i % 25 == 0
+    i.is_multiple_of(25)
 }
 
 fn has_env(i: usize) -> bool {
-    i % 50 == 0
+    i.is_multiple_of(50)
 }
 
 fn json_response(body: Value) -> ResponseTemplate {
@@ -70,7 +70,10 @@ fn json_response(body: Value) -> ResponseTemplate {
 }
 
 fn with_next(r: ResponseTemplate, base: &str, next: &str) -> ResponseTemplate {
-    r.insert_header("link", format!("<{base}{next}>; rel=\"next\", <{base}/x?page=9>; rel=\"last\"").as_str())
+    r.insert_header(
+        "link",
+        format!("<{base}{next}>; rel=\"next\", <{base}/x?page=9>; rel=\"last\"").as_str(),
+    )
 }
 
 fn page_of(req: &Request) -> usize {
@@ -107,7 +110,10 @@ impl Scenario {
                     match options.off_host_members {
                         Some(port) => r.insert_header(
                             "link",
-                            format!("<http://127.0.0.1:{port}/orgs/acme/members?page=2>; rel=\"next\"").as_str(),
+                            format!(
+                                "<http://127.0.0.1:{port}/orgs/acme/members?page=2>; rel=\"next\""
+                            )
+                            .as_str(),
                         ),
                         None => with_next(r, &base, "/orgs/acme/members?per_page=100&page=2"),
                     }
@@ -120,21 +126,30 @@ impl Scenario {
                     }
                     json_response(json!([{"login": "carol"}]))
                 }
-                "/orgs/acme/outside_collaborators" => json_response(json!([{"login": "vendor-dev"}])),
-                "/orgs/acme/installations" => json_response(json!({"total_count": 3, "installations": [
-                    {"id": 1, "app_id": 11, "app_slug": "ci-bot", "repository_selection": "all",
-                     "permissions": {"contents": "write", "metadata": "read"},
-                     "created_at": ago(400), "updated_at": ago(30), "suspended_at": null},
-                    {"id": 2, "app_id": 12, "app_slug": "lint", "repository_selection": "selected",
-                     "permissions": {"checks": "write", "metadata": "read"},
-                     "created_at": ago(400), "updated_at": ago(30), "suspended_at": null},
-                    {"id": 3, "app_id": 13, "app_slug": "old-app", "repository_selection": "selected",
-                     "permissions": {"metadata": "read"},
-                     "created_at": ago(900), "updated_at": ago(300), "suspended_at": ago(200)},
-                ]})),
-                "/orgs/acme/personal-access-tokens" if options.pat_listing_refused => ResponseTemplate::new(404)
-                    .insert_header("x-accepted-github-permissions", "organization_personal_access_tokens=read")
-                    .set_body_json(json!({"message": "Not Found"})),
+                "/orgs/acme/outside_collaborators" => {
+                    json_response(json!([{"login": "vendor-dev"}]))
+                }
+                "/orgs/acme/installations" => {
+                    json_response(json!({"total_count": 3, "installations": [
+                        {"id": 1, "app_id": 11, "app_slug": "ci-bot", "repository_selection": "all",
+                         "permissions": {"contents": "write", "metadata": "read"},
+                         "created_at": ago(400), "updated_at": ago(30), "suspended_at": null},
+                        {"id": 2, "app_id": 12, "app_slug": "lint", "repository_selection": "selected",
+                         "permissions": {"checks": "write", "metadata": "read"},
+                         "created_at": ago(400), "updated_at": ago(30), "suspended_at": null},
+                        {"id": 3, "app_id": 13, "app_slug": "old-app", "repository_selection": "selected",
+                         "permissions": {"metadata": "read"},
+                         "created_at": ago(900), "updated_at": ago(300), "suspended_at": ago(200)},
+                    ]}))
+                }
+                "/orgs/acme/personal-access-tokens" if options.pat_listing_refused => {
+                    ResponseTemplate::new(404)
+                        .insert_header(
+                            "x-accepted-github-permissions",
+                            "organization_personal_access_tokens=read",
+                        )
+                        .set_body_json(json!({"message": "Not Found"}))
+                }
                 "/orgs/acme/personal-access-tokens" if page == 1 => with_next(
                     json_response(json!([
                         {"id": 101, "owner": {"login": "alice"}, "token_id": 9101, "token_name": "deploy-bot",
@@ -159,7 +174,9 @@ impl Scenario {
                      "access_granted_at": ago(10), "token_expired": false, "token_expires_at": ago(-80),
                      "token_last_used_at": ago(2)},
                 ])),
-                "/orgs/acme/personal-access-token-requests" if options.pat_listing_refused => ResponseTemplate::new(404),
+                "/orgs/acme/personal-access-token-requests" if options.pat_listing_refused => {
+                    ResponseTemplate::new(404)
+                }
                 "/orgs/acme/personal-access-token-requests" => json_response(json!([
                     {"id": 201, "owner": {"login": "mallory"}, "token_id": 9201, "token_name": "please",
                      "reason": "backfill", "repository_selection": "selected", "permissions": {},
@@ -174,10 +191,12 @@ impl Scenario {
                      "credential_authorized_at": ago(600), "credential_accessed_at": ago(300),
                      "authorized_credential_title": "old build box"},
                 ])),
-                "/orgs/acme/actions/secrets" => json_response(json!({"total_count": 2, "secrets": [
-                    {"name": "OLD_AWS_KEY", "created_at": ago(800), "updated_at": ago(730), "visibility": "all"},
-                    {"name": "FRESH", "created_at": ago(10), "updated_at": ago(10), "visibility": "private"},
-                ]})),
+                "/orgs/acme/actions/secrets" => {
+                    json_response(json!({"total_count": 2, "secrets": [
+                        {"name": "OLD_AWS_KEY", "created_at": ago(800), "updated_at": ago(730), "visibility": "all"},
+                        {"name": "FRESH", "created_at": ago(10), "updated_at": ago(10), "visibility": "private"},
+                    ]}))
+                }
                 "/orgs/acme/actions/permissions/workflow" => json_response(json!({
                     "default_workflow_permissions": "write", "can_approve_pull_request_reviews": true})),
                 "/orgs/acme/repos" => {
@@ -187,7 +206,11 @@ impl Scenario {
                         .collect();
                     let r = json_response(Value::Array(items));
                     if start + 100 < REPOS {
-                        with_next(r, &base, &format!("/orgs/acme/repos?type=all&per_page=100&page={}", page + 1))
+                        with_next(
+                            r,
+                            &base,
+                            &format!("/orgs/acme/repos?type=all&per_page=100&page={}", page + 1),
+                        )
                     } else {
                         r
                     }
@@ -195,7 +218,10 @@ impl Scenario {
                 _ => repo_route(&p, &limited_403, &limited_429),
             }
         };
-        Mock::given(method("GET")).respond_with(route).mount(&server).await;
+        Mock::given(method("GET"))
+            .respond_with(route)
+            .mount(&server)
+            .await;
         if options.graphql {
             Mock::given(method("POST"))
                 .and(path("/graphql"))
@@ -241,10 +267,14 @@ fn repo_route(p: &str, limited_403: &AtomicBool, limited_429: &AtomicBool) -> Re
     match &parts[3..] {
         ["keys"] if has_key(i) => {
             let key = match i {
-                0 => json!({"id": 5000, "title": "release-push", "read_only": false, "added_by": "mallory",
-                            "created_at": ago(700), "last_used": ago(3), "enabled": true, "verified": true}),
-                25 => json!({"id": 5025, "title": "forgotten", "read_only": true, "added_by": "alice",
-                             "created_at": ago(400), "last_used": null, "enabled": true, "verified": true}),
+                0 => {
+                    json!({"id": 5000, "title": "release-push", "read_only": false, "added_by": "mallory",
+                            "created_at": ago(700), "last_used": ago(3), "enabled": true, "verified": true})
+                }
+                25 => {
+                    json!({"id": 5025, "title": "forgotten", "read_only": true, "added_by": "alice",
+                             "created_at": ago(400), "last_used": null, "enabled": true, "verified": true})
+                }
                 _ => json!({"id": 5000 + i, "title": "ci", "read_only": true, "added_by": "carol",
                             "created_at": ago(100), "last_used": ago(1), "enabled": true, "verified": true}),
             };
@@ -266,14 +296,24 @@ fn repo_route(p: &str, limited_403: &AtomicBool, limited_429: &AtomicBool) -> Re
                 1 => json!([{"name": "SENTRY_DSN", "created_at": ago(20), "updated_at": ago(20)}]),
                 _ => json!([]),
             };
-            json_response(json!({"total_count": secrets.as_array().map_or(0, Vec::len), "secrets": secrets}))
+            json_response(
+                json!({"total_count": secrets.as_array().map_or(0, Vec::len), "secrets": secrets}),
+            )
         }
         ["environments"] => {
-            let envs = if has_env(i) { json!([{"name": "prod"}]) } else { json!([]) };
-            json_response(json!({"total_count": envs.as_array().map_or(0, Vec::len), "environments": envs}))
+            let envs = if has_env(i) {
+                json!([{"name": "prod"}])
+            } else {
+                json!([])
+            };
+            json_response(
+                json!({"total_count": envs.as_array().map_or(0, Vec::len), "environments": envs}),
+            )
         }
-        ["environments", "prod", "secrets"] if has_env(i) => json_response(json!({"total_count": 1,
-            "secrets": [{"name": "PROD_DB", "created_at": ago(10), "updated_at": ago(10)}]})),
+        ["environments", "prod", "secrets"] if has_env(i) => {
+            json_response(json!({"total_count": 1,
+            "secrets": [{"name": "PROD_DB", "created_at": ago(10), "updated_at": ago(10)}]}))
+        }
         _ => ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})),
     }
 }
@@ -288,7 +328,11 @@ fn graphql(req: &Request) -> ResponseTemplate {
     let end = (start + 100).min(REPOS);
     let nodes: Vec<Value> = (start..end)
         .map(|i| {
-            let envs: Vec<Value> = if has_env(i) { vec![json!({"name": "prod"})] } else { vec![] };
+            let envs: Vec<Value> = if has_env(i) {
+                vec![json!({"name": "prod"})]
+            } else {
+                vec![]
+            };
             json!({"name": repo_name(i), "owner": {"login": "acme"},
                    "deployKeys": {"totalCount": u64::from(has_key(i))},
                    "environments": {"totalCount": envs.len(), "nodes": envs}})
@@ -304,7 +348,11 @@ fn graphql(req: &Request) -> ResponseTemplate {
 fn analyze(inventory: &Inventory) -> Value {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("inventory.json");
-    std::fs::write(&file, serde_json::to_string(inventory).expect("inventory json")).expect("write");
+    std::fs::write(
+        &file,
+        serde_json::to_string(inventory).expect("inventory json"),
+    )
+    .expect("write");
     let r = scan(&[file.to_str().expect("path")], "json");
     serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stderr))
 }
@@ -351,70 +399,155 @@ async fn every_rule_fires_where_planted_and_rate_limits_are_waited_out() {
         assert_eq!(s.status, nhi_api::SourceStatus::Ok, "{s:?}");
     }
     let waits = clock.0.lock().expect("waits").clone();
-    assert!(waits.contains(&Duration::from_secs(120)), "x-ratelimit-reset waited: {waits:?}");
-    assert!(waits.contains(&Duration::from_secs(7)), "retry-after waited: {waits:?}");
-    assert!(waits.contains(&Duration::from_secs(60)), "secondary limit waited: {waits:?}");
+    assert!(
+        waits.contains(&Duration::from_secs(120)),
+        "x-ratelimit-reset waited: {waits:?}"
+    );
+    assert!(
+        waits.contains(&Duration::from_secs(7)),
+        "retry-after waited: {waits:?}"
+    );
+    assert!(
+        waits.contains(&Duration::from_secs(60)),
+        "secondary limit waited: {waits:?}"
+    );
 
     let report = analyze(&inventory);
     let org = source(&report, None);
     let message = org["message"].as_str().expect("summary");
-    assert!(message.starts_with("500 repositories, 4 members and outside collaborators"), "{message}");
+    assert!(
+        message.starts_with("500 repositories, 4 members and outside collaborators"),
+        "{message}"
+    );
 
     let fired = fired(&report);
     let expect: &[(&str, &[&str])] = &[
         ("github-deploy-key-write", &["acme/svc-000: release-push"]),
-        ("github-credential-unused", &["acme/svc-025: forgotten", "old-script", "bob: old build box"]),
-        ("github-token-no-expiry", &["deploy-bot", "please", "alice: laptop"]),
+        (
+            "github-credential-unused",
+            &[
+                "acme/svc-025: forgotten",
+                "old-script",
+                "bob: old build box",
+            ],
+        ),
+        (
+            "github-token-no-expiry",
+            &["deploy-bot", "please", "alice: laptop"],
+        ),
         ("github-pat-broad-access", &["admin-tool", "alice: laptop"]),
         ("github-app-all-repos-write", &["ci-bot"]),
         ("github-app-suspended", &["old-app"]),
-        ("github-secret-not-rotated", &["OLD_AWS_KEY", "acme/svc-000: NPM_TOKEN"]),
-        ("github-owner-departed", &["acme/svc-000: release-push", "old-script", "please"]),
-        ("github-workflow-token-write", &["GITHUB_TOKEN (organization defaults)"]),
-        ("github-actions-can-approve-prs", &["GITHUB_TOKEN (organization defaults)"]),
+        (
+            "github-secret-not-rotated",
+            &["OLD_AWS_KEY", "acme/svc-000: NPM_TOKEN"],
+        ),
+        (
+            "github-owner-departed",
+            &["acme/svc-000: release-push", "old-script", "please"],
+        ),
+        (
+            "github-workflow-token-write",
+            &["GITHUB_TOKEN (organization defaults)"],
+        ),
+        (
+            "github-actions-can-approve-prs",
+            &["GITHUB_TOKEN (organization defaults)"],
+        ),
     ];
     for (rule, names) in expect {
         assert_eq!(fired.get(*rule), Some(&set(names)), "{rule}: {fired:#?}");
     }
-    let github_rules: BTreeSet<&str> = fired.keys().map(String::as_str).filter(|r| r.starts_with("github-")).collect();
-    assert_eq!(github_rules.len(), expect.len(), "no other GitHub rule fires: {fired:#?}");
+    let github_rules: BTreeSet<&str> = fired
+        .keys()
+        .map(String::as_str)
+        .filter(|r| r.starts_with("github-"))
+        .collect();
+    assert_eq!(
+        github_rules.len(),
+        expect.len(),
+        "no other GitHub rule fires: {fired:#?}"
+    );
     // Quiet on the clean ones: no finding on these.
-    for clean in ["lint", "reporting", "FRESH", "acme/svc-001: SENTRY_DSN", "acme/svc-050 (prod): PROD_DB", "acme/svc-100: ci"] {
-        assert!(fired.values().all(|names| !names.contains(clean)), "{clean} should be quiet");
+    for clean in [
+        "lint",
+        "reporting",
+        "FRESH",
+        "acme/svc-001: SENTRY_DSN",
+        "acme/svc-050 (prod): PROD_DB",
+        "acme/svc-100: ci",
+    ] {
+        assert!(
+            fired.values().all(|names| !names.contains(clean)),
+            "{clean} should be quiet"
+        );
     }
 
     // Calls for 500 repositories with GraphQL: 11 organization calls, 5 GraphQL pages, one
     // secrets listing per repository, keys for the 20 repositories that have any, and one per
     // environment; plus the 3 rate-limited answers retried.
     let requests = scenario.requests().await;
-    let graphql = requests.iter().filter(|r| r.url.path() == "/graphql").count();
+    let graphql = requests
+        .iter()
+        .filter(|r| r.url.path() == "/graphql")
+        .count();
     assert_eq!(graphql, 5);
-    assert_eq!(requests.len(), ORG_CALLS + 5 + REPOS + 20 + 10 + 3, "requests: {}", requests.len());
+    assert_eq!(
+        requests.len(),
+        ORG_CALLS + 5 + REPOS + 20 + 10 + 3,
+        "requests: {}",
+        requests.len()
+    );
     // The token went with every request, and only to this server.
-    assert!(requests.iter().all(|r| r.headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {TOKEN}"))));
+    assert!(requests.iter().all(
+        |r| r.headers.get("authorization").and_then(|v| v.to_str().ok())
+            == Some(&format!("Bearer {TOKEN}"))
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_graphql_rest_gives_the_same_identities() {
-    let with = Scenario::start(Options { graphql: true, ..Default::default() }).await;
+    let with = Scenario::start(Options {
+        graphql: true,
+        ..Default::default()
+    })
+    .await;
     let without = Scenario::start(Options::default()).await;
     let a = with.collect(Arc::new(TestClock::default())).await;
     let b = without.collect(Arc::new(TestClock::default())).await;
-    let ids = |inv: &Inventory| inv.identities.iter().map(|i| i.id.clone()).collect::<BTreeSet<_>>();
+    let ids = |inv: &Inventory| {
+        inv.identities
+            .iter()
+            .map(|i| i.id.clone())
+            .collect::<BTreeSet<_>>()
+    };
     assert_eq!(ids(&a), ids(&b));
-    assert!(b.sources.iter().all(|s| s.status == nhi_api::SourceStatus::Ok), "{:?}", b.sources);
+    assert!(
+        b.sources
+            .iter()
+            .all(|s| s.status == nhi_api::SourceStatus::Ok),
+        "{:?}",
+        b.sources
+    );
     let rest = without.requests().await.len();
     let batched = with.requests().await.len();
     // REST needs keys, secrets and environments for each repository: 3 per repository.
     // One refused GraphQL attempt, then 5 pages of repositories by REST.
     assert_eq!(rest, ORG_CALLS + 1 + 5 + 3 * REPOS + 10);
     assert_eq!(batched, ORG_CALLS + 5 + REPOS + 20 + 10);
-    eprintln!("API requests for {REPOS} repositories: {batched} with GraphQL, {rest} with REST only");
+    eprintln!(
+        "API requests for {REPOS} repositories: {batched} with GraphQL, {rest} with REST only"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_pat_listing_is_skipped_and_the_rest_is_reported() {
-    let scenario = Scenario::start(Options { graphql: true, pat_listing_refused: true, ..Default::default() }).await;
+    let scenario = Scenario::start(Options {
+        graphql: true,
+        pat_listing_refused: true,
+        ..Default::default()
+    })
+    .await;
     let inventory = scenario.collect(Arc::new(TestClock::default())).await;
     let pats = inventory
         .sources
@@ -423,13 +556,26 @@ async fn a_refused_pat_listing_is_skipped_and_the_rest_is_reported() {
         .expect("pat source");
     assert_eq!(pats.status, nhi_api::SourceStatus::Skipped);
     let message = pats.message.as_deref().unwrap_or("");
-    assert!(message.contains("organization_personal_access_tokens=read"), "{message}");
+    assert!(
+        message.contains("organization_personal_access_tokens=read"),
+        "{message}"
+    );
     assert!(message.contains("GitHub App"), "{message}");
-    for s in inventory.sources.iter().filter(|s| s.kind.as_deref() != Some("github_fine_grained_pat")) {
+    for s in inventory
+        .sources
+        .iter()
+        .filter(|s| s.kind.as_deref() != Some("github_fine_grained_pat"))
+    {
         assert_eq!(s.status, nhi_api::SourceStatus::Ok, "{s:?}");
     }
-    assert!(inventory.identities.iter().any(|i| i.kind == "github_deploy_key"));
-    assert!(!inventory.identities.iter().any(|i| i.kind == "github_fine_grained_pat"));
+    assert!(inventory
+        .identities
+        .iter()
+        .any(|i| i.kind == "github_deploy_key"));
+    assert!(!inventory
+        .identities
+        .iter()
+        .any(|i| i.kind == "github_fine_grained_pat"));
     // Skipped is not a failure: exit 0 (no --fail-on).
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("inventory.json");
@@ -441,12 +587,31 @@ async fn a_refused_pat_listing_is_skipped_and_the_rest_is_reported() {
 async fn a_link_to_another_host_is_never_followed_and_never_gets_the_token() {
     let elsewhere = MockServer::start().await;
     let port = elsewhere.address().port();
-    let scenario = Scenario::start(Options { graphql: true, off_host_members: Some(port), ..Default::default() }).await;
+    let scenario = Scenario::start(Options {
+        graphql: true,
+        off_host_members: Some(port),
+        ..Default::default()
+    })
+    .await;
     let inventory = scenario.collect(Arc::new(TestClock::default())).await;
-    assert!(elsewhere.received_requests().await.unwrap_or_default().is_empty(), "a request went to the other host");
-    let org = inventory.sources.iter().find(|s| s.kind.is_none()).expect("org source");
+    assert!(
+        elsewhere
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty(),
+        "a request went to the other host"
+    );
+    let org = inventory
+        .sources
+        .iter()
+        .find(|s| s.kind.is_none())
+        .expect("org source");
     let message = org.message.as_deref().unwrap_or("");
-    assert!(message.contains("not followed") && message.contains("not judged"), "{message}");
+    assert!(
+        message.contains("not followed") && message.contains("not judged"),
+        "{message}"
+    );
     // The member list is incomplete, so nobody is called departed.
     let report = analyze(&inventory);
     assert!(!fired(&report).contains_key("github-owner-departed"));
@@ -455,12 +620,31 @@ async fn a_link_to_another_host_is_never_followed_and_never_gets_the_token() {
 #[test]
 fn the_token_never_appears_in_any_output() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let scenario = runtime.block_on(Scenario::start(Options { graphql: true, ..Default::default() }));
+    let scenario = runtime.block_on(Scenario::start(Options {
+        graphql: true,
+        ..Default::default()
+    }));
     let url = scenario.url();
     for format in ["table", "json", "ndjson", "csv", "sarif"] {
         let mut cmd = nhi();
-        cmd.env("GITHUB_TOKEN", TOKEN).env("RUST_LOG", "trace").timeout(Duration::from_secs(120));
-        let r = run_in(cmd, &["scan", "--github-org", "acme", "--github-api-url", &url, "--now", NOW, "--format", format, "-vv"]);
+        cmd.env("GITHUB_TOKEN", TOKEN)
+            .env("RUST_LOG", "trace")
+            .timeout(Duration::from_secs(120));
+        let r = run_in(
+            cmd,
+            &[
+                "scan",
+                "--github-org",
+                "acme",
+                "--github-api-url",
+                &url,
+                "--now",
+                NOW,
+                "--format",
+                format,
+                "-vv",
+            ],
+        );
         assert_eq!(r.code, 0, "{}", r.stderr);
         assert!(!r.stdout.contains(TOKEN), "{format} stdout");
         assert!(!r.stderr.contains(TOKEN), "{format} stderr");
@@ -469,8 +653,20 @@ fn the_token_never_appears_in_any_output() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("inv.json");
     let mut cmd = nhi();
-    cmd.env("GITHUB_TOKEN", TOKEN).timeout(Duration::from_secs(120));
-    let r = run_in(cmd, &["collect", "--github-org", "acme", "--github-api-url", &url, "--output", file.to_str().expect("p")]);
+    cmd.env("GITHUB_TOKEN", TOKEN)
+        .timeout(Duration::from_secs(120));
+    let r = run_in(
+        cmd,
+        &[
+            "collect",
+            "--github-org",
+            "acme",
+            "--github-api-url",
+            &url,
+            "--output",
+            file.to_str().expect("p"),
+        ],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!read(&file).contains(TOKEN));
 }
@@ -479,7 +675,22 @@ fn the_token_never_appears_in_any_output() {
 fn a_missing_token_names_the_variables() {
     let mut cmd = nhi();
     cmd.env_remove("GITHUB_TOKEN").env_remove("GH_TOKEN");
-    let r = run_in(cmd, &["scan", "--github-org", "acme", "--github-api-url", "http://127.0.0.1:9", "--format", "json"]);
+    let r = run_in(
+        cmd,
+        &[
+            "scan",
+            "--github-org",
+            "acme",
+            "--github-api-url",
+            "http://127.0.0.1:9",
+            "--format",
+            "json",
+        ],
+    );
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("GITHUB_TOKEN or GH_TOKEN is not set"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("GITHUB_TOKEN or GH_TOKEN is not set"),
+        "{}",
+        r.stderr
+    );
 }

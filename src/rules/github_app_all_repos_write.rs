@@ -28,7 +28,14 @@ static META: RuleMeta = RuleMeta {
 };
 
 /// Permissions that change code or the pipeline, or administer: critical on all repositories.
-const CRITICAL: &[&str] = &["administration", "contents", "workflows", "secrets", "organization_administration", "members"];
+const CRITICAL: &[&str] = &[
+    "administration",
+    "contents",
+    "workflows",
+    "secrets",
+    "organization_administration",
+    "members",
+];
 
 impl super::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
@@ -89,7 +96,10 @@ mod tests {
             LastUsed::Unknown,
             GithubFacts {
                 repository_selection: Some(selection.into()),
-                permissions: perms.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                permissions: perms
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
                 ..Default::default()
             },
         )

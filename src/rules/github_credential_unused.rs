@@ -94,17 +94,27 @@ mod tests {
 
     #[test]
     fn fires_on_old_use_and_old_never_used() {
-        assert_eq!(run(kinds::GITHUB_DEPLOY_KEY, 400, LastUsed::At(days_ago(120))), 1);
+        assert_eq!(
+            run(kinds::GITHUB_DEPLOY_KEY, 400, LastUsed::At(days_ago(120))),
+            1
+        );
         assert_eq!(run(kinds::GITHUB_FINE_GRAINED_PAT, 100, LastUsed::Never), 1);
         assert_eq!(
-            run(kinds::GITHUB_CREDENTIAL_AUTHORIZATION, 400, LastUsed::At(days_ago(91))),
+            run(
+                kinds::GITHUB_CREDENTIAL_AUTHORIZATION,
+                400,
+                LastUsed::At(days_ago(91))
+            ),
             1
         );
     }
 
     #[test]
     fn quiet_on_recent_new_unknown_or_other_kinds() {
-        assert_eq!(run(kinds::GITHUB_DEPLOY_KEY, 400, LastUsed::At(days_ago(5))), 0);
+        assert_eq!(
+            run(kinds::GITHUB_DEPLOY_KEY, 400, LastUsed::At(days_ago(5))),
+            0
+        );
         assert_eq!(run(kinds::GITHUB_DEPLOY_KEY, 30, LastUsed::Never), 0);
         assert_eq!(run(kinds::GITHUB_DEPLOY_KEY, 900, LastUsed::Unknown), 0);
         assert_eq!(run(kinds::GITHUB_ACTIONS_SECRET, 900, LastUsed::Never), 0);

@@ -45,11 +45,12 @@ impl super::Rule for Rule {
         if f.owner_in_org != Some(false) {
             return Vec::new();
         }
-        let live = s
-            .identity
-            .credentials
-            .iter()
-            .any(|c| matches!(c.status, CredentialStatus::Active | CredentialStatus::Inactive));
+        let live = s.identity.credentials.iter().any(|c| {
+            matches!(
+                c.status,
+                CredentialStatus::Active | CredentialStatus::Inactive
+            )
+        });
         if !live {
             return Vec::new();
         }

@@ -55,7 +55,10 @@ impl super::Rule for Rule {
     fn check(&self, s: &Subject<'_>, _ctx: &Ctx<'_>) -> Vec<Finding> {
         let Some(f) = github(
             s.identity,
-            &[kinds::GITHUB_FINE_GRAINED_PAT, kinds::GITHUB_CREDENTIAL_AUTHORIZATION],
+            &[
+                kinds::GITHUB_FINE_GRAINED_PAT,
+                kinds::GITHUB_CREDENTIAL_AUTHORIZATION,
+            ],
         ) else {
             return Vec::new();
         };
@@ -112,11 +115,15 @@ mod tests {
     use nhi_api::{kinds, GithubFacts, LastUsed};
 
     fn run(kind: &str, facts: GithubFacts) -> usize {
-        github(kind, 10, LastUsed::Never, facts).run(&super::Rule).len()
+        github(kind, 10, LastUsed::Never, facts)
+            .run(&super::Rule)
+            .len()
     }
 
     fn perms(p: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
-        p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        p.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -144,7 +151,10 @@ mod tests {
     fn quiet_on_narrow_tokens() {
         let selected_write = GithubFacts {
             repository_selection: Some("selected".into()),
-            permissions: perms(&[("repository.contents", "write"), ("organization.members", "read")]),
+            permissions: perms(&[
+                ("repository.contents", "write"),
+                ("organization.members", "read"),
+            ]),
             ..Default::default()
         };
         assert_eq!(run(kinds::GITHUB_FINE_GRAINED_PAT, selected_write), 0);

@@ -54,7 +54,11 @@ impl super::Rule for Rule {
             &META,
             format!(
                 "Secret {} of {level} was last set {} ({age} days ago; maximum {max}).",
-                s.identity.credentials.first().map(|c| c.id.as_str()).unwrap_or(&s.identity.name),
+                s.identity
+                    .credentials
+                    .first()
+                    .map(|c| c.id.as_str())
+                    .unwrap_or(&s.identity.name),
                 day(set)
             ),
         )

@@ -51,7 +51,12 @@ impl super::Rule for Rule {
         s.identity
             .credentials
             .iter()
-            .filter(|c| !matches!(c.status, CredentialStatus::Expired | CredentialStatus::Revoked))
+            .filter(|c| {
+                !matches!(
+                    c.status,
+                    CredentialStatus::Expired | CredentialStatus::Revoked
+                )
+            })
             .filter(|c| pending || c.status == CredentialStatus::Active)
             .filter_map(|c| {
                 let granted = c.created_at.or(s.identity.created_at);
@@ -67,15 +72,19 @@ impl super::Rule for Rule {
                     ),
                     _ => return None,
                 };
-                Some(Finding::new(&META, message).credential(&c.id).evidence(json!({
-                    "credential": c.id,
-                    "granted_at": granted.map(rfc3339),
-                    "expires_at": c.expires_at.map(rfc3339),
-                    "never_expires": f.never_expires == Some(true),
-                    "pending_request": pending,
-                    "max_lifetime_days": max,
-                    "days_left": c.expires_at.map(|e| (e - ctx.now).num_days()),
-                })))
+                Some(
+                    Finding::new(&META, message)
+                        .credential(&c.id)
+                        .evidence(json!({
+                            "credential": c.id,
+                            "granted_at": granted.map(rfc3339),
+                            "expires_at": c.expires_at.map(rfc3339),
+                            "never_expires": f.never_expires == Some(true),
+                            "pending_request": pending,
+                            "max_lifetime_days": max,
+                            "days_left": c.expires_at.map(|e| (e - ctx.now).num_days()),
+                        })),
+                )
             })
             .collect()
     }
@@ -86,7 +95,11 @@ mod tests {
     use crate::rules::testing::{days_ago, github};
     use nhi_api::{kinds, CredentialStatus, GithubFacts, LastUsed};
 
-    fn case(kind: &str, never: Option<bool>, expires_in_days: Option<i64>) -> crate::rules::testing::Case {
+    fn case(
+        kind: &str,
+        never: Option<bool>,
+        expires_in_days: Option<i64>,
+    ) -> crate::rules::testing::Case {
         let mut c = github(
             kind,
             10,
@@ -102,8 +115,22 @@ mod tests {
 
     #[test]
     fn fires_on_no_expiry_and_far_expiry() {
-        assert_eq!(case(kinds::GITHUB_FINE_GRAINED_PAT, Some(true), None).run(&super::Rule).len(), 1);
-        assert_eq!(case(kinds::GITHUB_CREDENTIAL_AUTHORIZATION, Some(false), Some(800)).run(&super::Rule).len(), 1);
+        assert_eq!(
+            case(kinds::GITHUB_FINE_GRAINED_PAT, Some(true), None)
+                .run(&super::Rule)
+                .len(),
+            1
+        );
+        assert_eq!(
+            case(
+                kinds::GITHUB_CREDENTIAL_AUTHORIZATION,
+                Some(false),
+                Some(800)
+            )
+            .run(&super::Rule)
+            .len(),
+            1
+        );
         let mut request = case(kinds::GITHUB_FINE_GRAINED_PAT_REQUEST, Some(true), None);
         request.identity.credentials[0].status = CredentialStatus::Inactive;
         assert_eq!(request.run(&super::Rule).len(), 1);
@@ -111,11 +138,17 @@ mod tests {
 
     #[test]
     fn quiet_on_bounded_unknown_or_expired() {
-        assert!(case(kinds::GITHUB_FINE_GRAINED_PAT, Some(false), Some(90)).run(&super::Rule).is_empty());
-        assert!(case(kinds::GITHUB_FINE_GRAINED_PAT, None, None).run(&super::Rule).is_empty());
+        assert!(case(kinds::GITHUB_FINE_GRAINED_PAT, Some(false), Some(90))
+            .run(&super::Rule)
+            .is_empty());
+        assert!(case(kinds::GITHUB_FINE_GRAINED_PAT, None, None)
+            .run(&super::Rule)
+            .is_empty());
         let mut expired = case(kinds::GITHUB_FINE_GRAINED_PAT, Some(true), None);
         expired.identity.credentials[0].status = CredentialStatus::Expired;
         assert!(expired.run(&super::Rule).is_empty());
-        assert!(case(kinds::GITHUB_DEPLOY_KEY, Some(true), None).run(&super::Rule).is_empty());
+        assert!(case(kinds::GITHUB_DEPLOY_KEY, Some(true), None)
+            .run(&super::Rule)
+            .is_empty());
     }
 }

@@ -188,7 +188,9 @@ pub fn is_write(access: &str) -> bool {
 
 /// A login for messages: `@login`.
 pub fn at_login(login: Option<&str>) -> String {
-    login.map(|l| format!("@{l}")).unwrap_or_else(|| "its owner".into())
+    login
+        .map(|l| format!("@{l}"))
+        .unwrap_or_else(|| "its owner".into())
 }
 
 /// A role's trust policy: what the trust rules judge.

@@ -64,7 +64,12 @@ pub fn github(
     last_used: LastUsed,
     facts: nhi_api::GithubFacts,
 ) -> Case {
-    let mut identity = Identity::new(providers::GITHUB, kind, format!("github:acme/{kind}/1"), "thing");
+    let mut identity = Identity::new(
+        providers::GITHUB,
+        kind,
+        format!("github:acme/{kind}/1"),
+        "thing",
+    );
     identity.scope = "acme".into();
     identity.created_at = Some(days_ago(created_days_ago));
     identity.last_used = last_used;

@@ -197,7 +197,17 @@ fn http_client(limits: &Limits) -> Result<reqwest::Client, String> {
         .map_err(|e| e.to_string())
 }
 
-fn builder(base: &str) -> Result<octocrab::OctocrabBuilder<octocrab::NoSvc, octocrab::DefaultOctocrabBuilderConfig, octocrab::NoAuth, octocrab::NotLayerReady>, String> {
+fn builder(
+    base: &str,
+) -> Result<
+    octocrab::OctocrabBuilder<
+        octocrab::NoSvc,
+        octocrab::DefaultOctocrabBuilderConfig,
+        octocrab::NoAuth,
+        octocrab::NotLayerReady,
+    >,
+    String,
+> {
     Octocrab::builder()
         .base_uri(base)
         .map_err(|e| format!("{base}: {e}"))
@@ -234,10 +244,7 @@ impl Api {
         let rest_base = base.as_str().trim_end_matches('/').to_string();
         // GraphQL lives beside REST: api.github.com/graphql, HOST/api/graphql on GHES.
         let graphql_base = match base_path.strip_suffix("/v3") {
-            Some(api) => format!(
-                "{}{api}",
-                base.origin().ascii_serialization()
-            ),
+            Some(api) => format!("{}{api}", base.origin().ascii_serialization()),
             None => rest_base.clone(),
         };
         let client = || http_client(&limits);
@@ -341,12 +348,9 @@ impl Api {
             );
             self.sleeper.sleep(wait).await;
             // Whoever wakes first lets the others go too.
-            let _ = self.spent_until.compare_exchange(
-                until,
-                0,
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            );
+            let _ =
+                self.spent_until
+                    .compare_exchange(until, 0, Ordering::Relaxed, Ordering::Relaxed);
         }
         Ok(())
     }
@@ -419,17 +423,12 @@ impl Api {
             let rate_limited = status == StatusCode::TOO_MANY_REQUESTS
                 || nhi_http::is_rate_limit_403(status.as_u16(), &headers)
                 || secondary;
-            let wait = retry_wait(
-                status.as_u16(),
-                &headers,
-                attempt,
-                self.sleeper.now_epoch(),
-            )
-            // GitHub: a secondary limit without retry-after means wait at least a minute.
-            .or(secondary.then(|| Duration::from_secs(60)));
+            let wait = retry_wait(status.as_u16(), &headers, attempt, self.sleeper.now_epoch())
+                // GitHub: a secondary limit without retry-after means wait at least a minute.
+                .or(secondary.then(|| Duration::from_secs(60)));
             if let Some(wait) = wait {
-                let reset = header_str(&headers, "x-ratelimit-reset")
-                    .and_then(|v| v.parse::<i64>().ok());
+                let reset =
+                    header_str(&headers, "x-ratelimit-reset").and_then(|v| v.parse::<i64>().ok());
                 if attempt < self.limits.max_attempts && wait <= self.limits.max_wait {
                     tracing::info!(
                         path,
@@ -484,10 +483,11 @@ impl Api {
     pub async fn graphql(&self, query: &str, variables: Value) -> Result<Value, ApiError> {
         let body = serde_json::json!({ "query": query, "variables": variables });
         let page = self.send("/graphql", Some(&body)).await?;
-        let mut value: Value = serde_json::from_slice(&page.body).map_err(|e| ApiError::Decode {
-            path: "/graphql".into(),
-            detail: e.to_string(),
-        })?;
+        let mut value: Value =
+            serde_json::from_slice(&page.body).map_err(|e| ApiError::Decode {
+                path: "/graphql".into(),
+                detail: e.to_string(),
+            })?;
         if let Some(errors) = value.get("errors").filter(|e| !e.is_null()) {
             return Err(ApiError::Decode {
                 path: "/graphql".into(),

@@ -82,10 +82,7 @@ impl Github {
         SourceReport {
             connector: CONNECTOR.into(),
             scope: org.to_string(),
-            origin: format!(
-                "{}/orgs/{org}",
-                self.options.api_url.trim_end_matches('/')
-            ),
+            origin: format!("{}/orgs/{org}", self.options.api_url.trim_end_matches('/')),
             kind: None,
             status: SourceStatus::Failed,
             identities: 0,
@@ -373,7 +370,10 @@ async fn read_repo(api: &Api, repo: &RepoInfo) -> RepoRead {
             .collect();
     }
     let secrets: Listing<ActionsSecret> = api
-        .list(format!("{base}/actions/secrets?{PER_PAGE}"), Some("secrets"))
+        .list(
+            format!("{base}/actions/secrets?{PER_PAGE}"),
+            Some("secrets"),
+        )
         .await;
     read.item_errors.extend(secrets.item_errors);
     read.off_host
@@ -389,7 +389,10 @@ async fn read_repo(api: &Api, repo: &RepoInfo) -> RepoRead {
         None => {
             // The environments listing pages by `page`, and says `total_count`.
             let envs: Listing<Environment> = api
-                .list(format!("{base}/environments?{PER_PAGE}"), Some("environments"))
+                .list(
+                    format!("{base}/environments?{PER_PAGE}"),
+                    Some("environments"),
+                )
                 .await;
             read.item_errors.extend(envs.item_errors);
             read.off_host
@@ -532,14 +535,38 @@ async fn scan_org(api: &Api, org: &str, concurrency: usize, ctx: &CollectContext
     }
 
     // Organization-wide listings, side by side.
-    let (members, collaborators, installations, pats, pat_requests, credentials, org_secrets, workflow) = futures_util::join!(
+    let (
+        members,
+        collaborators,
+        installations,
+        pats,
+        pat_requests,
+        credentials,
+        org_secrets,
+        workflow,
+    ) = futures_util::join!(
         api.list::<Member>(format!("{org_path}/members?{PER_PAGE}"), None),
         api.list::<Member>(format!("{org_path}/outside_collaborators?{PER_PAGE}"), None),
-        api.list::<Installation>(format!("{org_path}/installations?{PER_PAGE}"), Some("installations")),
-        api.list::<FineGrainedPat>(format!("{org_path}/personal-access-tokens?{PER_PAGE}"), None),
-        api.list::<FineGrainedPat>(format!("{org_path}/personal-access-token-requests?{PER_PAGE}"), None),
-        api.list::<CredentialAuthorization>(format!("{org_path}/credential-authorizations?{PER_PAGE}"), None),
-        api.list::<ActionsSecret>(format!("{org_path}/actions/secrets?{PER_PAGE}"), Some("secrets")),
+        api.list::<Installation>(
+            format!("{org_path}/installations?{PER_PAGE}"),
+            Some("installations")
+        ),
+        api.list::<FineGrainedPat>(
+            format!("{org_path}/personal-access-tokens?{PER_PAGE}"),
+            None
+        ),
+        api.list::<FineGrainedPat>(
+            format!("{org_path}/personal-access-token-requests?{PER_PAGE}"),
+            None
+        ),
+        api.list::<CredentialAuthorization>(
+            format!("{org_path}/credential-authorizations?{PER_PAGE}"),
+            None
+        ),
+        api.list::<ActionsSecret>(
+            format!("{org_path}/actions/secrets?{PER_PAGE}"),
+            Some("secrets")
+        ),
         api.get::<WorkflowPermissions>(format!("{org_path}/actions/permissions/workflow")),
     );
 
@@ -667,7 +694,7 @@ async fn scan_org(api: &Api, org: &str, concurrency: usize, ctx: &CollectContext
         secrets_cov.add(&repo.full_name, read.secrets_error.as_ref());
         env_cov.add(&repo.full_name, read.env_error.as_ref());
         for (kind, note) in read.off_host {
-            repo_notes.entry(kind).or_insert_with(Vec::new).push(note);
+            repo_notes.entry(kind).or_default().push(note);
         }
         data.deploy_keys.extend(read.keys);
         data.repo_secrets.extend(read.secrets);
@@ -692,20 +719,20 @@ async fn scan_org(api: &Api, org: &str, concurrency: usize, ctx: &CollectContext
         // Nothing readable at any level: skipped.
         out_secrets.refused = org_secrets.stop.clone();
     } else {
-            out_secrets.listing(&org_secrets, "organization secrets");
-            out_secrets.problems.extend(repo_secret_outcome.problems);
-            if let Some(e) = repo_secret_outcome.refused {
-                out_secrets.problems.push(format!(
-                    "repository secrets refused ({e}); {}",
-                    grant_hint(kinds::GITHUB_ACTIONS_SECRET)
-                ));
-            }
-            out_secrets.problems.extend(env_outcome.problems);
-            if let Some(e) = env_outcome.refused {
-                out_secrets
-                    .problems
-                    .push(format!("environment secrets refused ({e})"));
-            }
+        out_secrets.listing(&org_secrets, "organization secrets");
+        out_secrets.problems.extend(repo_secret_outcome.problems);
+        if let Some(e) = repo_secret_outcome.refused {
+            out_secrets.problems.push(format!(
+                "repository secrets refused ({e}); {}",
+                grant_hint(kinds::GITHUB_ACTIONS_SECRET)
+            ));
+        }
+        out_secrets.problems.extend(env_outcome.problems);
+        if let Some(e) = env_outcome.refused {
+            out_secrets
+                .problems
+                .push(format!("environment secrets refused ({e})"));
+        }
     }
     data.org_secrets = org_secrets.items;
     let mut out_keys = keys_cov.outcome(kinds::GITHUB_DEPLOY_KEY, repos_listed, "deploy keys");

@@ -115,7 +115,10 @@ pub fn identities(d: &OrgData) -> Vec<Identity> {
         out.push(i);
     }
     for (repo, key) in &d.deploy_keys {
-        let title = key.title.clone().unwrap_or_else(|| format!("key {}", key.id));
+        let title = key
+            .title
+            .clone()
+            .unwrap_or_else(|| format!("key {}", key.id));
         let mut facts = GithubFacts {
             repository: Some(repo.clone()),
             read_only: key.read_only,
@@ -169,11 +172,7 @@ pub fn identities(d: &OrgData) -> Vec<Identity> {
         .iter()
         .map(|s| (None, None, s))
         .chain(d.repo_secrets.iter().map(|(r, s)| (Some(r), None, s)))
-        .chain(
-            d.env_secrets
-                .iter()
-                .map(|(r, e, s)| (Some(r), Some(e), s)),
-        );
+        .chain(d.env_secrets.iter().map(|(r, e, s)| (Some(r), Some(e), s)));
     for (repo, env, secret) in secrets {
         out.push(actions_secret(d, repo, env, secret));
     }
