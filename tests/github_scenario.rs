@@ -51,6 +51,8 @@ struct Options {
     pat_listing_refused: bool,
     /// Members' next-page link points at this other server.
     off_host_members: Option<u16>,
+    /// Serve as GitHub Enterprise Server does: REST under /api/v3, GraphQL at /api/graphql.
+    enterprise: bool,
 }
 
 fn repo_name(i: usize) -> String {
@@ -86,22 +88,27 @@ fn page_of(req: &Request) -> usize {
 
 struct Scenario {
     server: MockServer,
+    prefix: &'static str,
 }
 
 /// Organization-level requests: the organization, members (2 pages), outside collaborators,
 /// installations, fine-grained PATs (2 pages), PAT requests, credential authorizations,
-/// organization secrets, workflow permissions.
-const ORG_CALLS: usize = 11;
+/// organization secrets and the repositories of the one shared with selected repositories,
+/// workflow permissions.
+const ORG_CALLS: usize = 12;
 
 impl Scenario {
     async fn start(options: Options) -> Scenario {
         let server = MockServer::start().await;
-        let base = server.uri();
+        let prefix = if options.enterprise { "/api/v3" } else { "" };
+        let base = format!("{}{prefix}", server.uri());
         let limited_403 = Arc::new(AtomicBool::new(options.rate_limits));
         let limited_429 = Arc::new(AtomicBool::new(options.rate_limits));
         let limited_secondary = Arc::new(AtomicBool::new(options.rate_limits));
         let route = move |req: &Request| -> ResponseTemplate {
-            let p = req.url.path().to_string();
+            let Some(p) = req.url.path().strip_prefix(prefix).map(str::to_string) else {
+                return ResponseTemplate::new(404);
+            };
             let page = page_of(req);
             match p.as_str() {
                 "/orgs/acme" => json_response(json!({"login": "acme"})),
@@ -193,9 +200,14 @@ impl Scenario {
                 ])),
                 "/orgs/acme/actions/secrets" => {
                     json_response(json!({"total_count": 2, "secrets": [
-                        {"name": "OLD_AWS_KEY", "created_at": ago(800), "updated_at": ago(730), "visibility": "all"},
+                        {"name": "OLD_AWS_KEY", "created_at": ago(800), "updated_at": ago(730), "visibility": "selected",
+                     "selected_repositories_url": format!("{base}/orgs/acme/actions/secrets/OLD_AWS_KEY/repositories")},
                         {"name": "FRESH", "created_at": ago(10), "updated_at": ago(10), "visibility": "private"},
                     ]}))
+                }
+                "/orgs/acme/actions/secrets/OLD_AWS_KEY/repositories" => {
+                    json_response(json!({"total_count": 2,
+                    "repositories": [{"name": "svc-000", "full_name": "acme/svc-000"}, {"name": "svc-001", "full_name": "acme/svc-001"}]}))
                 }
                 "/orgs/acme/actions/permissions/workflow" => json_response(json!({
                     "default_workflow_permissions": "write", "can_approve_pull_request_reviews": true})),
@@ -224,16 +236,20 @@ impl Scenario {
             .await;
         if options.graphql {
             Mock::given(method("POST"))
-                .and(path("/graphql"))
+                .and(path(if options.enterprise {
+                    "/api/graphql"
+                } else {
+                    "/graphql"
+                }))
                 .respond_with(graphql)
                 .mount(&server)
                 .await;
         }
-        Scenario { server }
+        Scenario { server, prefix }
     }
 
     fn url(&self) -> String {
-        self.server.uri()
+        format!("{}{}", self.server.uri(), self.prefix)
     }
 
     async fn collect(&self, clock: Arc<TestClock>) -> Inventory {
@@ -420,6 +436,20 @@ async fn every_rule_fires_where_planted_and_rate_limits_are_waited_out() {
         "{message}"
     );
 
+    let old_key = report["identities"]
+        .as_array()
+        .expect("identities")
+        .iter()
+        .find(|i| i["name"] == "OLD_AWS_KEY")
+        .expect("OLD_AWS_KEY");
+    let finding = &old_key["findings"][0];
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("shared with 2 selected repositories"),
+        "{finding}"
+    );
     let fired = fired(&report);
     let expect: &[(&str, &[&str])] = &[
         ("github-deploy-key-write", &["acme/svc-000: release-push"]),
@@ -483,7 +513,7 @@ async fn every_rule_fires_where_planted_and_rate_limits_are_waited_out() {
         );
     }
 
-    // Calls for 500 repositories with GraphQL: 11 organization calls, 5 GraphQL pages, one
+    // Calls for 500 repositories with GraphQL: 12 organization calls, 5 GraphQL pages, one
     // secrets listing per repository, keys for the 20 repositories that have any, and one per
     // environment; plus the 3 rate-limited answers retried.
     let requests = scenario.requests().await;
@@ -538,6 +568,36 @@ async fn without_graphql_rest_gives_the_same_identities() {
     eprintln!(
         "API requests for {REPOS} repositories: {batched} with GraphQL, {rest} with REST only"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enterprise_server_paths_work_for_rest_graphql_and_links() {
+    let scenario = Scenario::start(Options {
+        graphql: true,
+        enterprise: true,
+        ..Default::default()
+    })
+    .await;
+    let inventory = scenario.collect(Arc::new(TestClock::default())).await;
+    for s in &inventory.sources {
+        assert_eq!(s.status, nhi_api::SourceStatus::Ok, "{s:?}");
+    }
+    let requests = scenario.requests().await;
+    assert_eq!(
+        requests
+            .iter()
+            .filter(|r| r.url.path() == "/api/graphql")
+            .count(),
+        5
+    );
+    assert!(requests
+        .iter()
+        .all(|r| r.url.path().starts_with("/api/v3/") || r.url.path() == "/api/graphql"));
+    assert_eq!(requests.len(), ORG_CALLS + 5 + REPOS + 20 + 10);
+    assert!(inventory
+        .identities
+        .iter()
+        .any(|i| i.name == "acme/svc-000: release-push"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

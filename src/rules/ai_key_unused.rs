@@ -5,7 +5,7 @@
 //! age, so a new key has the whole threshold to be put to use. Keys whose use the provider does
 //! not report (Anthropic's) are not judged.
 
-use super::{active_ai_keys, day, rfc3339, Ctx, Subject};
+use super::{active_ai_keys, rfc3339, Ctx, Subject, Unused};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
 use nhi_api::LastUsed;
 use serde_json::json;
@@ -35,28 +35,19 @@ impl super::Rule for Rule {
         let limit = i64::from(ctx.config.thresholds.ai_key_unused_days);
         active_ai_keys(s.identity)
             .filter_map(|c| {
-                let message = match (c.last_used, c.created_at) {
-                    (LastUsed::At(t), _) if ctx.days_since(t) > limit => format!(
-                        "Key {} was last used {} ({} days ago; threshold {limit}).",
-                        c.id,
-                        day(t),
-                        ctx.days_since(t)
-                    ),
-                    (LastUsed::Never, Some(created)) if ctx.days_since(created) > limit => format!(
-                        "Key {} has never been used since it was created {} ({} days ago; threshold {limit}).",
-                        c.id,
-                        day(created),
-                        ctx.days_since(created)
-                    ),
-                    _ => return None,
-                };
-                Some(Finding::new(&META, message).credential(&c.id).evidence(json!({
-                    "credential": c.id,
-                    "created_at": c.created_at.map(rfc3339),
-                    "last_used_at": c.last_used.at().map(rfc3339),
-                    "never_used": c.last_used == LastUsed::Never,
-                    "threshold_days": limit,
-                })))
+                let message = Unused::judge(ctx, c.last_used, c.created_at, limit)?
+                    .message(&format!("Key {}", c.id), "it was created");
+                Some(
+                    Finding::new(&META, message)
+                        .credential(&c.id)
+                        .evidence(json!({
+                            "credential": c.id,
+                            "created_at": c.created_at.map(rfc3339),
+                            "last_used_at": c.last_used.at().map(rfc3339),
+                            "never_used": c.last_used == LastUsed::Never,
+                            "threshold_days": limit,
+                        })),
+                )
             })
             .collect()
     }

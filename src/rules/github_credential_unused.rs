@@ -5,7 +5,7 @@
 //! (since it was added or granted), so a new one has the whole threshold to be put to use.
 //! Credentials whose use GitHub does not report (older Enterprise Servers) are not judged.
 
-use super::{day, github, rfc3339, Ctx, Subject};
+use super::{github, rfc3339, Ctx, Subject, Unused};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
 use nhi_api::{kinds, LastUsed};
 use serde_json::json;
@@ -49,21 +49,8 @@ impl super::Rule for Rule {
             .active_credentials()
             .filter_map(|c| {
                 let since = c.created_at.or(s.identity.created_at);
-                let message = match (c.last_used, since) {
-                    (LastUsed::At(t), _) if ctx.days_since(t) > limit => format!(
-                        "{} was last used {} ({} days ago; threshold {limit}).",
-                        s.identity.name,
-                        day(t),
-                        ctx.days_since(t)
-                    ),
-                    (LastUsed::Never, Some(added)) if ctx.days_since(added) > limit => format!(
-                        "{} has never been used since {} ({} days ago; threshold {limit}).",
-                        s.identity.name,
-                        day(added),
-                        ctx.days_since(added)
-                    ),
-                    _ => return None,
-                };
+                let message = Unused::judge(ctx, c.last_used, since, limit)?
+                    .message(&s.identity.name, "it was added");
                 Some(
                     Finding::new(&META, message)
                         .credential(&c.id)

@@ -45,10 +45,14 @@ impl super::Rule for Rule {
         let level = match (&f.repository, &f.environment) {
             (Some(r), Some(e)) => format!("environment {e} of {r}"),
             (Some(r), None) => format!("repository {r}"),
-            _ => format!(
-                "the organization (visible to {} repositories)",
-                f.visibility.as_deref().unwrap_or("some")
-            ),
+            _ => match f.visibility.as_deref() {
+                Some("selected") => format!(
+                    "the organization (shared with {} selected repositories)",
+                    f.selected_repositories.len()
+                ),
+                Some(v) => format!("the organization (visible to {v} repositories)"),
+                None => "the organization".to_string(),
+            },
         };
         vec![Finding::new(
             &META,
@@ -69,6 +73,7 @@ impl super::Rule for Rule {
             "repository": f.repository,
             "environment": f.environment,
             "visibility": f.visibility,
+            "selected_repositories": f.selected_repositories,
         }))]
     }
 }

@@ -141,6 +141,60 @@ pub fn ids() -> Vec<&'static str> {
     all().iter().map(|r| r.meta().id).collect()
 }
 
+/// A credential unused past a threshold: last used before it, or never used since a start
+/// (creation, grant) longer ago than it. Use nhi cannot see is never called unused.
+pub struct Unused {
+    pub limit: i64,
+    pub last_used: Option<DateTime<Utc>>,
+    /// Set when never used: since when.
+    pub never_since: Option<DateTime<Utc>>,
+    pub days: i64,
+}
+
+impl Unused {
+    pub fn judge(
+        ctx: &Ctx<'_>,
+        last_used: nhi_api::LastUsed,
+        since: Option<DateTime<Utc>>,
+        limit: i64,
+    ) -> Option<Unused> {
+        match (last_used, since) {
+            (nhi_api::LastUsed::At(t), _) if ctx.days_since(t) > limit => Some(Unused {
+                limit,
+                last_used: Some(t),
+                never_since: None,
+                days: ctx.days_since(t),
+            }),
+            (nhi_api::LastUsed::Never, Some(start)) if ctx.days_since(start) > limit => {
+                Some(Unused {
+                    limit,
+                    last_used: None,
+                    never_since: Some(start),
+                    days: ctx.days_since(start),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// "`subject` was last used ..." or "`subject` has never been used since `start` ...".
+    pub fn message(&self, subject: &str, start: &str) -> String {
+        let limit = self.limit;
+        let days = self.days;
+        match (self.last_used, self.never_since) {
+            (Some(t), _) => format!(
+                "{subject} was last used {} ({days} days ago; threshold {limit}).",
+                day(t)
+            ),
+            (None, Some(s)) => format!(
+                "{subject} has never been used since {start} {} ({days} days ago; threshold {limit}).",
+                day(s)
+            ),
+            (None, None) => format!("{subject} is unused (threshold {limit} days)."),
+        }
+    }
+}
+
 /// RFC 3339 date (day precision) for messages.
 pub fn day(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d").to_string()

@@ -397,6 +397,9 @@ pub struct GithubFacts {
     /// Organization secrets: `all`, `private` or `selected`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visibility: Option<String>,
+    /// The repositories an organization secret with visibility `selected` is shared with.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub selected_repositories: Vec<String>,
     /// When a secret's value was last set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<DateTime<Utc>>,

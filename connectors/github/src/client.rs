@@ -365,6 +365,28 @@ impl Api {
         }
     }
 
+    /// One request and its whole answer, or why there is none (connection, timeout, body).
+    async fn exchange(
+        &self,
+        path: &str,
+        graphql_body: Option<&Value>,
+    ) -> Result<(StatusCode, HeaderMap, Vec<u8>), String> {
+        let sent = match (graphql_body, &self.graphql) {
+            (Some(body), Some(graphql)) => graphql._post("/graphql", Some(body)).await,
+            (Some(_), None) => return Err("no GraphQL client".into()),
+            (None, _) => self.rest._get(path).await,
+        };
+        let response = sent.map_err(|e| octocrab_error(&e))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| octocrab_error(&e))?;
+        Ok((status, headers, body.to_bytes().to_vec()))
+    }
+
     /// Send one request (GET, or POST with a JSON body to GraphQL), retrying rate limits and
     /// server errors. `path` is relative to the API base and already validated.
     async fn send(&self, path: &str, graphql_body: Option<&Value>) -> Result<Page, ApiError> {
@@ -374,45 +396,21 @@ impl Api {
             self.wait_for_budget(path).await?;
             self.requests.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(path, attempt, "GitHub request");
-            let sent = match (graphql_body, &self.graphql) {
-                (Some(body), Some(graphql)) => graphql._post("/graphql", Some(body)).await,
-                (Some(_), None) => {
+            let (status, headers, body) = match self.exchange(path, graphql_body).await {
+                Ok(answer) => answer,
+                Err(detail) if attempt < self.limits.max_attempts => {
+                    tracing::debug!(path, %detail, "transport error; retrying");
+                    self.sleeper.sleep(backoff(attempt)).await;
+                    continue;
+                }
+                Err(detail) => {
                     return Err(ApiError::Transport {
                         path: path.to_string(),
-                        detail: "no GraphQL client".into(),
+                        detail,
                     })
                 }
-                (None, _) => self.rest._get(path).await,
             };
-            let response = match sent {
-                Ok(r) => r,
-                Err(e) => {
-                    if attempt < self.limits.max_attempts {
-                        self.sleeper.sleep(backoff(attempt)).await;
-                        continue;
-                    }
-                    return Err(ApiError::Transport {
-                        path: path.to_string(),
-                        detail: octocrab_error(&e),
-                    });
-                }
-            };
-            let status = response.status();
-            let headers = response.headers().clone();
             self.note_budget(&headers);
-            let body = match response.into_body().collect().await {
-                Ok(b) => b.to_bytes().to_vec(),
-                Err(e) => {
-                    if attempt < self.limits.max_attempts {
-                        self.sleeper.sleep(backoff(attempt)).await;
-                        continue;
-                    }
-                    return Err(ApiError::Transport {
-                        path: path.to_string(),
-                        detail: octocrab_error(&e),
-                    });
-                }
-            };
             if status.is_success() {
                 let next = next_link(&headers);
                 return Ok(Page { body, next });

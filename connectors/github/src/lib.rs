@@ -350,6 +350,16 @@ struct RepoRead {
     off_host: Vec<(&'static str, String)>,
 }
 
+impl RepoRead {
+    /// Keep a listing's item errors and off-host note; hand back its items and why it stopped.
+    fn absorb<T>(&mut self, kind: &'static str, listing: Listing<T>) -> (Vec<T>, Option<ApiError>) {
+        self.item_errors.extend(listing.item_errors);
+        self.off_host
+            .extend(listing.off_host.map(|note| (kind, note)));
+        (listing.items, listing.stop)
+    }
+}
+
 async fn read_repo(api: &Api, repo: &RepoInfo) -> RepoRead {
     let mut read = RepoRead::default();
     let (owner, name) = repo
@@ -358,71 +368,62 @@ async fn read_repo(api: &Api, repo: &RepoInfo) -> RepoRead {
         .unwrap_or(("", repo.full_name.as_str()));
     let base = format!("/repos/{}/{}", segment(owner), segment(name));
     if repo.deploy_keys != Some(0) {
-        let keys: Listing<DeployKey> = api.list(format!("{base}/keys?{PER_PAGE}"), None).await;
-        read.item_errors.extend(keys.item_errors);
-        read.off_host
-            .extend(keys.off_host.map(|n| (kinds::GITHUB_DEPLOY_KEY, n)));
-        read.keys_error = keys.stop;
+        let keys = api.list(format!("{base}/keys?{PER_PAGE}"), None).await;
+        let (keys, stop) = read.absorb(kinds::GITHUB_DEPLOY_KEY, keys);
+        read.keys_error = stop;
         read.keys = keys
-            .items
             .into_iter()
             .map(|k| (repo.full_name.clone(), k))
             .collect();
     }
-    let secrets: Listing<ActionsSecret> = api
+    let secrets = api
         .list(
             format!("{base}/actions/secrets?{PER_PAGE}"),
             Some("secrets"),
         )
         .await;
-    read.item_errors.extend(secrets.item_errors);
-    read.off_host
-        .extend(secrets.off_host.map(|n| (kinds::GITHUB_ACTIONS_SECRET, n)));
-    read.secrets_error = secrets.stop;
+    let (secrets, stop) = read.absorb(kinds::GITHUB_ACTIONS_SECRET, secrets);
+    read.secrets_error = stop;
     read.secrets = secrets
-        .items
         .into_iter()
         .map(|s| (repo.full_name.clone(), s))
         .collect();
     let environments = match &repo.environments {
         Some(names) => names.clone(),
         None => {
-            // The environments listing pages by `page`, and says `total_count`.
-            let envs: Listing<Environment> = api
+            let envs = api
                 .list(
                     format!("{base}/environments?{PER_PAGE}"),
                     Some("environments"),
                 )
                 .await;
-            read.item_errors.extend(envs.item_errors);
-            read.off_host
-                .extend(envs.off_host.map(|n| (kinds::GITHUB_ACTIONS_SECRET, n)));
-            match envs.stop {
+            let (envs, stop): (Vec<Environment>, _) =
+                read.absorb(kinds::GITHUB_ACTIONS_SECRET, envs);
+            match stop {
                 // A repository without environments answers 404 on some servers.
                 Some(e) if e.status() == Some(404) => Vec::new(),
                 Some(e) => {
                     read.env_error = Some(e);
                     Vec::new()
                 }
-                None => envs.items.into_iter().map(|e| e.name).collect(),
+                None => envs.into_iter().map(|e| e.name).collect(),
             }
         }
     };
     for env in environments {
-        let list: Listing<ActionsSecret> = api
+        let list = api
             .list(
                 format!("{base}/environments/{}/secrets?{PER_PAGE}", segment(&env)),
                 Some("secrets"),
             )
             .await;
-        read.item_errors.extend(list.item_errors);
-        read.off_host
-            .extend(list.off_host.map(|n| (kinds::GITHUB_ACTIONS_SECRET, n)));
-        if let Some(e) = list.stop {
+        let (secrets, stop): (Vec<ActionsSecret>, _) =
+            read.absorb(kinds::GITHUB_ACTIONS_SECRET, list);
+        if let Some(e) = stop {
             read.env_error.get_or_insert(e);
         }
         read.env_secrets.extend(
-            list.items
+            secrets
                 .into_iter()
                 .map(|s| (repo.full_name.clone(), env.clone(), s)),
         );
@@ -733,6 +734,30 @@ async fn scan_org(api: &Api, org: &str, concurrency: usize, ctx: &CollectContext
                 .problems
                 .push(format!("environment secrets refused ({e})"));
         }
+    }
+    // Which repositories see each organization secret shared with selected ones.
+    for secret in org_secrets
+        .items
+        .iter()
+        .filter(|s| s.visibility.as_deref() == Some("selected"))
+    {
+        let listing: Listing<Repo> = api
+            .list(
+                format!(
+                    "{org_path}/actions/secrets/{}/repositories?{PER_PAGE}",
+                    segment(&secret.name)
+                ),
+                Some("repositories"),
+            )
+            .await;
+        out_secrets.listing(&listing, "selected repositories of a secret");
+        let names = listing
+            .items
+            .iter()
+            .map(|r| r.full_name.clone().unwrap_or_else(|| r.name.clone()))
+            .collect();
+        data.org_secret_repositories
+            .insert(secret.name.clone(), names);
     }
     data.org_secrets = org_secrets.items;
     let mut out_keys = keys_cov.outcome(kinds::GITHUB_DEPLOY_KEY, repos_listed, "deploy keys");

@@ -26,6 +26,8 @@ pub struct OrgData {
     pub pat_requests: Vec<FineGrainedPat>,
     pub credential_authorizations: Vec<CredentialAuthorization>,
     pub org_secrets: Vec<ActionsSecret>,
+    /// Organization secret name → the repositories it is shared with (visibility `selected`).
+    pub org_secret_repositories: BTreeMap<String, Vec<String>>,
     /// (repository, secret).
     pub repo_secrets: Vec<(String, ActionsSecret)>,
     /// (repository, environment, secret).
@@ -351,6 +353,14 @@ fn actions_secret(
         repository: repo.cloned(),
         environment: env.cloned(),
         visibility: secret.visibility.clone(),
+        selected_repositories: match repo {
+            None => d
+                .org_secret_repositories
+                .get(name)
+                .cloned()
+                .unwrap_or_default(),
+            Some(_) => Vec::new(),
+        },
         updated_at: secret.updated_at.or(secret.created_at),
         ..Default::default()
     });
