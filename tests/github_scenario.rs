@@ -754,3 +754,31 @@ fn a_missing_token_names_the_variables() {
         r.stderr
     );
 }
+
+/// `fixtures/github/acme-inventory.json` is this scenario's inventory (as `nhi collect` writes
+/// it, with the mock's address replaced by api.github.com): a GitHub organization anyone can
+/// scan without a token. Regenerate with `NHI_UPDATE_FIXTURES=1 cargo test --test github_scenario`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shipped_github_fixture_is_this_scenario() {
+    let scenario = Scenario::start(Options {
+        graphql: true,
+        ..Default::default()
+    })
+    .await;
+    let mut inventory = scenario.collect(Arc::new(TestClock::default())).await;
+    inventory.sort();
+    let text = serde_json::to_string_pretty(&inventory)
+        .expect("json")
+        .replace(&scenario.url(), "https://api.github.com")
+        + "\n";
+    let file = root().join("fixtures/github/acme-inventory.json");
+    if std::env::var_os("NHI_UPDATE_FIXTURES").is_some() {
+        std::fs::create_dir_all(file.parent().expect("dir")).expect("mkdir");
+        std::fs::write(&file, &text).expect("write fixture");
+    }
+    assert_eq!(
+        read(&file),
+        text,
+        "fixtures/github/acme-inventory.json is stale: NHI_UPDATE_FIXTURES=1 cargo test --test github_scenario"
+    );
+}

@@ -61,6 +61,7 @@ fn sarif_passes_the_validator_with_no_errors() {
     for (n, sources) in [
         &["fixtures/demo"][..],
         &["fixtures/demo", "fixtures/bad/not-gaad.json"][..],
+        &["fixtures/github/acme-inventory.json"][..],
     ]
     .iter()
     .enumerate()
