@@ -53,6 +53,8 @@ struct Options {
     off_host_members: Option<u16>,
     /// Serve as GitHub Enterprise Server does: REST under /api/v3, GraphQL at /api/graphql.
     enterprise: bool,
+    /// Answer every request 401 (a revoked or mistyped token).
+    reject_token: bool,
 }
 
 fn repo_name(i: usize) -> String {
@@ -110,6 +112,10 @@ impl Scenario {
                 return ResponseTemplate::new(404);
             };
             let page = page_of(req);
+            if options.reject_token {
+                return ResponseTemplate::new(401)
+                    .set_body_json(json!({"message": "Bad credentials"}));
+            }
             match p.as_str() {
                 "/orgs/acme" => json_response(json!({"login": "acme"})),
                 "/orgs/acme/members" if page == 1 => {
@@ -781,4 +787,135 @@ async fn the_shipped_github_fixture_is_this_scenario() {
         text,
         "fixtures/github/acme-inventory.json is stale: NHI_UPDATE_FIXTURES=1 cargo test --test github_scenario"
     );
+}
+
+const INSTALLATION_TOKEN: &str = "ghs_INSTALLATION2222222222222222222222222";
+
+#[test]
+fn github_app_authentication_signs_a_jwt_and_uses_the_installation_token() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let scenario = runtime.block_on(async {
+        let scenario = Scenario::start(Options {
+            graphql: true,
+            ..Default::default()
+        })
+        .await;
+        Mock::given(method("POST"))
+            .and(path("/app/installations/678/access_tokens"))
+            .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+                "token": INSTALLATION_TOKEN, "expires_at": "2099-01-01T00:00:00Z",
+                "permissions": {"administration": "read", "members": "read", "secrets": "read"},
+                "repository_selection": "all"})))
+            .mount(&scenario.server)
+            .await;
+        scenario
+    });
+    let key = root().join("tests/github/test-app-key.pem");
+    let mut cmd = nhi();
+    cmd.env_remove("GITHUB_TOKEN")
+        .env_remove("GH_TOKEN")
+        .env("RUST_LOG", "trace")
+        .timeout(Duration::from_secs(120));
+    let r = run_in(
+        cmd,
+        &[
+            "scan",
+            "--github-org",
+            "acme",
+            "--github-api-url",
+            &scenario.url(),
+            "--github-app-id",
+            "12345",
+            "--github-app-key",
+            key.to_str().expect("path"),
+            "--github-installation-id",
+            "678",
+            "--now",
+            NOW,
+            "--format",
+            "json",
+            "-vv",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(report["summary"]["identities"], 45);
+    for secret in [INSTALLATION_TOKEN, "PRIVATE KEY"] {
+        assert!(
+            !r.stdout.contains(secret) && !r.stderr.contains(secret),
+            "{secret} leaked"
+        );
+    }
+    let requests = runtime.block_on(scenario.requests());
+    let auth = |r: &Request| {
+        r.headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let (minted, used): (Vec<&Request>, Vec<&Request>) = requests
+        .iter()
+        .partition(|r| r.url.path() == "/app/installations/678/access_tokens");
+    assert_eq!(minted.len(), 1, "one installation token for the whole scan");
+    // The app's JWT (three base64url parts) asks for the token; the token does the rest.
+    let jwt = auth(minted[0]);
+    assert!(
+        jwt.starts_with("Bearer ey") && jwt.matches('.').count() == 2,
+        "{jwt}"
+    );
+    assert!(used
+        .iter()
+        .all(|r| auth(r) == format!("Bearer {INSTALLATION_TOKEN}")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_or_an_unknown_organization_fails_that_organization_with_the_fix() {
+    let refused = Scenario::start(Options {
+        reject_token: true,
+        ..Default::default()
+    })
+    .await;
+    let inventory = refused.collect(Arc::new(TestClock::default())).await;
+    assert_eq!(inventory.sources.len(), 1);
+    let source = &inventory.sources[0];
+    assert_eq!(source.status, nhi_api::SourceStatus::Failed);
+    let message = source.message.as_deref().unwrap_or("");
+    assert!(
+        message.contains("401") && message.contains("GITHUB_TOKEN"),
+        "{message}"
+    );
+    // One request, not a storm: a refused token is not retried.
+    assert_eq!(refused.requests().await.len(), 1);
+
+    let scenario = Scenario::start(Options::default()).await;
+    let github = Github::new(
+        GithubOptions {
+            api_url: scenario.url(),
+            orgs: vec!["acme".into(), "no-such-org".into()],
+            ..Default::default()
+        },
+        Auth::Token(nhi_api::Secret::new(TOKEN)),
+        Arc::new(TestClock::default()),
+    );
+    let now = chrono::DateTime::from_timestamp(CLOCK, 0).expect("now");
+    let inventory = github.collect(&CollectContext::new(now)).await;
+    let missing = inventory
+        .sources
+        .iter()
+        .find(|s| s.scope == "no-such-org")
+        .expect("source for the unknown org");
+    assert_eq!(missing.status, nhi_api::SourceStatus::Failed);
+    assert!(missing
+        .message
+        .as_deref()
+        .unwrap_or("")
+        .contains("not found"));
+    // The other organization is still reported in full.
+    assert!(inventory
+        .sources
+        .iter()
+        .filter(|s| s.scope == "acme")
+        .all(|s| s.status == nhi_api::SourceStatus::Ok));
+    assert_eq!(inventory.identities.len(), 45);
 }
