@@ -297,7 +297,9 @@ fn repo_route(p: &str, limited_403: &AtomicBool, limited_429: &AtomicBool) -> Re
                     json!({"id": 5025, "title": "forgotten", "read_only": true, "added_by": "alice",
                              "created_at": ago(400), "last_used": null, "enabled": true, "verified": true})
                 }
-                _ => json!({"id": 5000 + i, "title": "ci", "read_only": true, "added_by": "carol",
+                // svc-050's key was added by an outside collaborator: not departed.
+                _ => json!({"id": 5000 + i, "title": "ci", "read_only": true,
+                            "added_by": if i == 50 { "vendor-dev" } else { "carol" },
                             "created_at": ago(100), "last_used": ago(1), "enabled": true, "verified": true}),
             };
             json_response(json!([key]))
@@ -438,7 +440,7 @@ async fn every_rule_fires_where_planted_and_rate_limits_are_waited_out() {
     let org = source(&report, None);
     let message = org["message"].as_str().expect("summary");
     assert!(
-        message.starts_with("500 repositories, 4 members and outside collaborators"),
+        message.starts_with("500 repositories, members 3, outside collaborators 1; "),
         "{message}"
     );
 
@@ -512,6 +514,7 @@ async fn every_rule_fires_where_planted_and_rate_limits_are_waited_out() {
         "acme/svc-001: SENTRY_DSN",
         "acme/svc-050 (prod): PROD_DB",
         "acme/svc-100: ci",
+        "acme/svc-050: ci",
     ] {
         assert!(
             fired.values().all(|names| !names.contains(clean)),

@@ -621,42 +621,44 @@ async fn scan_org(api: &Api, org: &str, concurrency: usize, ctx: &CollectContext
         .collect()
         .await;
 
-    // Who is still in the organization.
-    let member_set = match (&members.stop, &members.off_host) {
-        (None, Some(note)) => {
-            org_problems_notes.push(format!(
-                "member list not read to the end ({note}): whether owners and creators left is not judged"
-            ));
-            None
-        }
-        (None, None) => {
-            let mut set: BTreeSet<String> = members
-                .items
-                .iter()
-                .map(|m| m.login.to_ascii_lowercase())
-                .collect();
-            if collaborators.stop.is_none() && collaborators.off_host.is_none() {
-                set.extend(
-                    collaborators
+    // Who is still in the organization. A refusal is a note (only departures go unjudged); an
+    // error that is not one makes the organization partial.
+    let mut who = |listing: &Listing<Member>, what: &str, consequence: &str| {
+        let unread = match (&listing.stop, &listing.off_host) {
+            (None, None) => {
+                return Some(
+                    listing
                         .items
                         .iter()
-                        .map(|m| m.login.to_ascii_lowercase()),
-                );
+                        .map(|m| m.login.to_ascii_lowercase())
+                        .collect::<BTreeSet<String>>(),
+                )
             }
-            Some(set)
-        }
-        (Some(e), _) => {
-            org_problems.push(format!(
-                "member list unreadable ({e}): whether owners and creators left cannot be judged"
-            ));
-            None
-        }
+            (Some(e), _) if !e.is_refusal() => {
+                org_problems.push(format!("{what} unreadable ({e}): {consequence}"));
+                return None;
+            }
+            (Some(e), _) => format!("{what} not readable with this token ({e})"),
+            (None, Some(note)) => format!("{what} not read to the end ({note})"),
+        };
+        org_problems_notes.push(format!("{unread}: {consequence}"));
+        None
     };
-
+    let member_set = who(
+        &members,
+        "member list",
+        "whether owners and creators left is not judged",
+    );
+    let collaborator_set = who(
+        &collaborators,
+        "outside collaborator list",
+        "deploy keys added by people outside the member list are not judged departed",
+    );
     let mut data = OrgData {
         org: org.to_string(),
         api_url: api.base_url().to_string(),
         members: member_set,
+        collaborators: collaborator_set,
         ..Default::default()
     };
 
@@ -825,10 +827,15 @@ async fn scan_org(api: &Api, org: &str, concurrency: usize, ctx: &CollectContext
             .sources
             .push(kind_report(api, org, kind, &path, n, outcome));
     }
-    let members_note = match &data.members {
-        Some(m) => format!("{} members and outside collaborators", m.len()),
-        None => "members unknown".to_string(),
+    let count = |set: &Option<BTreeSet<String>>| {
+        set.as_ref()
+            .map_or_else(|| "unknown".to_string(), |s| s.len().to_string())
     };
+    let members_note = format!(
+        "members {}, outside collaborators {}",
+        count(&data.members),
+        count(&data.collaborators)
+    );
     let summary = format!(
         "{} repositories, {members_note}; {} API requests",
         repos.len(),

@@ -16,9 +16,12 @@ pub struct OrgData {
     pub org: String,
     /// The REST base URL, for each identity's origin.
     pub api_url: String,
-    /// Logins (lowercase) of members and outside collaborators; `None` when the list could not
-    /// be read, so nobody is called departed on no evidence.
+    /// Logins (lowercase) of the organization's members; `None` when the list could not be read
+    /// completely, so nobody is called departed on no evidence.
     pub members: Option<BTreeSet<String>>,
+    /// Logins (lowercase) of outside collaborators; `None` when they could not be read (the
+    /// listing needs an organization owner or an App with "Members: read").
+    pub collaborators: Option<BTreeSet<String>>,
     pub installations: Vec<Installation>,
     /// (repository `owner/name`, key).
     pub deploy_keys: Vec<(String, DeployKey)>,
@@ -36,10 +39,20 @@ pub struct OrgData {
 }
 
 impl OrgData {
-    fn in_org(&self, login: &str) -> Option<bool> {
-        self.members
-            .as_ref()
-            .map(|m| m.contains(&login.to_ascii_lowercase()))
+    /// Whether `login` still belongs to the organization. Fine-grained PATs and SAML credentials
+    /// belong to members only; a deploy key may have been added by an outside collaborator with
+    /// admin rights, so for those a login outside the member list is departed only when the
+    /// collaborator list was read too.
+    fn in_org(&self, login: &str, collaborators_may_own: bool) -> Option<bool> {
+        let login = login.to_ascii_lowercase();
+        let members = self.members.as_ref()?;
+        if members.contains(&login) {
+            return Some(true);
+        }
+        if !collaborators_may_own {
+            return Some(false);
+        }
+        self.collaborators.as_ref().map(|c| c.contains(&login))
     }
 
     fn origin(&self, path: &str) -> Option<String> {
@@ -58,7 +71,7 @@ impl OrgData {
     fn owned(&self, login: Option<&str>, source: &str, facts: &mut GithubFacts) -> Option<Owner> {
         let login = login.filter(|l| !l.is_empty())?;
         facts.owner_login = Some(login.to_string());
-        facts.owner_in_org = self.in_org(login);
+        facts.owner_in_org = self.in_org(login, source == "added_by");
         Some(Owner {
             value: login.to_string(),
             source: source.to_string(),
@@ -376,6 +389,7 @@ mod tests {
             org: "acme".into(),
             api_url: "https://api.github.com".into(),
             members: Some(BTreeSet::from(["alice".to_string()])),
+            collaborators: Some(BTreeSet::from(["vendor".to_string()])),
             ..Default::default()
         }
     }
@@ -398,6 +412,27 @@ mod tests {
         };
         assert_eq!(f.owner_in_org, Some(false));
         assert_eq!(f.read_only, Some(false));
+    }
+
+    #[test]
+    fn an_outside_collaborators_key_is_not_departed_but_needs_the_list() {
+        let key = |by: &str| -> DeployKey {
+            serde_json::from_value(serde_json::json!({"id": 1, "added_by": by})).expect("key")
+        };
+        let departed = |d: &OrgData| {
+            let ids = identities(d);
+            match &ids[0].native {
+                Native::Github(f) => f.owner_in_org,
+                _ => None,
+            }
+        };
+        let mut d = data();
+        d.deploy_keys.push(("acme/api".into(), key("Vendor")));
+        assert_eq!(departed(&d), Some(true));
+        d.collaborators = None;
+        assert_eq!(departed(&d), None, "collaborators unknown: not judged");
+        d.deploy_keys[0].1 = key("alice");
+        assert_eq!(departed(&d), Some(true));
     }
 
     #[test]
