@@ -719,6 +719,35 @@ fn the_token_never_appears_in_any_output() {
         assert!(!r.stderr.contains(TOKEN), "{format} stderr");
         assert!(!r.stdout.contains("SCENARIO1111") && !r.stderr.contains("SCENARIO1111"));
     }
+    // Mixed with AWS exports in one run and one report.
+    let mut cmd = nhi();
+    cmd.env("GITHUB_TOKEN", TOKEN)
+        .timeout(Duration::from_secs(120));
+    let r = run_in(
+        cmd,
+        &[
+            "scan",
+            "--from",
+            "fixtures/demo",
+            "--github-org",
+            "acme",
+            "--github-api-url",
+            &url,
+            "--now",
+            NOW,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).expect("json");
+    let providers: BTreeSet<&str> = report["identities"]
+        .as_array()
+        .expect("identities")
+        .iter()
+        .filter_map(|i| i["provider"].as_str())
+        .collect();
+    assert_eq!(providers, BTreeSet::from(["aws", "github"]));
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("inv.json");
     let mut cmd = nhi();
