@@ -55,6 +55,8 @@ struct Options {
     enterprise: bool,
     /// Answer every request 401 (a revoked or mistyped token).
     reject_token: bool,
+    /// svc-009's secrets answer that the hourly budget is spent, resetting in two hours.
+    exhausted: bool,
 }
 
 fn repo_name(i: usize) -> String {
@@ -232,6 +234,12 @@ impl Scenario {
                     } else {
                         r
                     }
+                }
+                "/repos/acme/svc-009/actions/secrets" if options.exhausted => {
+                    ResponseTemplate::new(403)
+                        .insert_header("x-ratelimit-remaining", "0")
+                        .insert_header("x-ratelimit-reset", (CLOCK + 7200).to_string().as_str())
+                        .set_body_json(json!({"message": "API rate limit exceeded"}))
                 }
                 _ => repo_route(&p, &limited_403, &limited_429),
             }
@@ -950,4 +958,42 @@ async fn a_refused_token_or_an_unknown_organization_fails_that_organization_with
         .filter(|s| s.scope == "acme")
         .all(|s| s.status == nhi_api::SourceStatus::Ok));
     assert_eq!(inventory.identities.len(), 45);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spent_budget_that_resets_too_late_stops_and_says_when() {
+    let scenario = Scenario::start(Options {
+        graphql: true,
+        exhausted: true,
+        ..Default::default()
+    })
+    .await;
+    let clock = Arc::new(TestClock::default());
+    let inventory = scenario.collect(clock.clone()).await;
+    let secrets = inventory
+        .sources
+        .iter()
+        .find(|s| s.kind.as_deref() == Some("github_actions_secret"))
+        .expect("secrets source");
+    assert_eq!(secrets.status, nhi_api::SourceStatus::Partial);
+    let message = secrets.message.as_deref().unwrap_or("");
+    assert!(message.contains("of 500 repositories"), "{message}");
+    assert!(
+        message.contains("the limit resets at 2026-11-02T02:00:00Z"),
+        "{message}"
+    );
+    // Two hours is past the longest wait: nothing was slept, and nothing hammered the API
+    // once the budget was known to be spent.
+    assert!(clock
+        .0
+        .lock()
+        .expect("waits")
+        .iter()
+        .all(|w| *w <= Duration::from_secs(900)));
+    let sent = scenario.requests().await.len();
+    assert!(
+        sent < ORG_CALLS + 5 + REPOS,
+        "{sent} requests after the budget was spent"
+    );
+    eprintln!("{sent} requests; {message}");
 }

@@ -35,7 +35,7 @@ pub enum ApiError {
         /// tokens and Apps, `x-accepted-oauth-scopes` for classic tokens).
         accepted: Option<String>,
     },
-    #[error("rate limited on {path} after {attempts} attempt(s){}", reset_hint(*.reset))]
+    #[error("rate limited on {path}{}{}", attempts_hint(*.attempts), reset_hint(*.reset))]
     RateLimited {
         path: String,
         attempts: u32,
@@ -60,6 +60,13 @@ fn accepted_hint(accepted: &Option<String>) -> String {
     match accepted {
         Some(a) if !a.is_empty() => format!(" (GitHub says this call needs: {a})"),
         _ => String::new(),
+    }
+}
+
+fn attempts_hint(attempts: u32) -> String {
+    match attempts {
+        0 => ": not sent, the rate limit is spent".to_string(),
+        n => format!(" after {n} attempt(s)"),
     }
 }
 
