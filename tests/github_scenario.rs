@@ -376,6 +376,22 @@ fn graphql(req: &Request) -> ResponseTemplate {
     }}}}))
 }
 
+/// `nhi COMMAND --github-org acme --github-api-url URL ARGS...`, with `token` as GITHUB_TOKEN
+/// (none: no token variable at all) and trace logging on.
+fn nhi_github(command: &str, url: &str, token: Option<&str>, args: &[&str]) -> Run {
+    let mut cmd = nhi();
+    cmd.env_remove("GITHUB_TOKEN")
+        .env_remove("GH_TOKEN")
+        .env("RUST_LOG", "trace")
+        .timeout(Duration::from_secs(120));
+    if let Some(token) = token {
+        cmd.env("GITHUB_TOKEN", token);
+    }
+    let mut all = vec![command, "--github-org", "acme", "--github-api-url", url];
+    all.extend_from_slice(args);
+    run_in(cmd, &all)
+}
+
 /// Analyze an inventory with the real binary.
 fn analyze(inventory: &Inventory) -> Value {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -703,24 +719,11 @@ fn the_token_never_appears_in_any_output() {
     }));
     let url = scenario.url();
     for format in ["table", "json", "ndjson", "csv", "sarif"] {
-        let mut cmd = nhi();
-        cmd.env("GITHUB_TOKEN", TOKEN)
-            .env("RUST_LOG", "trace")
-            .timeout(Duration::from_secs(120));
-        let r = run_in(
-            cmd,
-            &[
-                "scan",
-                "--github-org",
-                "acme",
-                "--github-api-url",
-                &url,
-                "--now",
-                NOW,
-                "--format",
-                format,
-                "-vv",
-            ],
+        let r = nhi_github(
+            "scan",
+            &url,
+            Some(TOKEN),
+            &["--now", NOW, "--format", format, "-vv"],
         );
         assert_eq!(r.code, 0, "{}", r.stderr);
         assert!(!r.stdout.contains(TOKEN), "{format} stdout");
@@ -728,24 +731,11 @@ fn the_token_never_appears_in_any_output() {
         assert!(!r.stdout.contains("SCENARIO1111") && !r.stderr.contains("SCENARIO1111"));
     }
     // Mixed with AWS exports in one run and one report.
-    let mut cmd = nhi();
-    cmd.env("GITHUB_TOKEN", TOKEN)
-        .timeout(Duration::from_secs(120));
-    let r = run_in(
-        cmd,
-        &[
-            "scan",
-            "--from",
-            "fixtures/demo",
-            "--github-org",
-            "acme",
-            "--github-api-url",
-            &url,
-            "--now",
-            NOW,
-            "--format",
-            "json",
-        ],
+    let r = nhi_github(
+        "scan",
+        &url,
+        Some(TOKEN),
+        &["--from", "fixtures/demo", "--now", NOW, "--format", "json"],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let report: Value = serde_json::from_str(&r.stdout).expect("json");
@@ -758,20 +748,11 @@ fn the_token_never_appears_in_any_output() {
     assert_eq!(providers, BTreeSet::from(["aws", "github"]));
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("inv.json");
-    let mut cmd = nhi();
-    cmd.env("GITHUB_TOKEN", TOKEN)
-        .timeout(Duration::from_secs(120));
-    let r = run_in(
-        cmd,
-        &[
-            "collect",
-            "--github-org",
-            "acme",
-            "--github-api-url",
-            &url,
-            "--output",
-            file.to_str().expect("p"),
-        ],
+    let r = nhi_github(
+        "collect",
+        &url,
+        Some(TOKEN),
+        &["--output", file.to_str().expect("path")],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!read(&file).contains(TOKEN));
@@ -779,20 +760,7 @@ fn the_token_never_appears_in_any_output() {
 
 #[test]
 fn a_missing_token_names_the_variables() {
-    let mut cmd = nhi();
-    cmd.env_remove("GITHUB_TOKEN").env_remove("GH_TOKEN");
-    let r = run_in(
-        cmd,
-        &[
-            "scan",
-            "--github-org",
-            "acme",
-            "--github-api-url",
-            "http://127.0.0.1:9",
-            "--format",
-            "json",
-        ],
-    );
+    let r = nhi_github("scan", "http://127.0.0.1:9", None, &["--format", "json"]);
     assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains("GITHUB_TOKEN or GH_TOKEN is not set"),
@@ -851,19 +819,11 @@ fn github_app_authentication_signs_a_jwt_and_uses_the_installation_token() {
         scenario
     });
     let key = root().join("tests/github/test-app-key.pem");
-    let mut cmd = nhi();
-    cmd.env_remove("GITHUB_TOKEN")
-        .env_remove("GH_TOKEN")
-        .env("RUST_LOG", "trace")
-        .timeout(Duration::from_secs(120));
-    let r = run_in(
-        cmd,
+    let r = nhi_github(
+        "scan",
+        &scenario.url(),
+        None,
         &[
-            "scan",
-            "--github-org",
-            "acme",
-            "--github-api-url",
-            &scenario.url(),
             "--github-app-id",
             "12345",
             "--github-app-key",
