@@ -4,7 +4,7 @@
 //! A key that was never used is judged by its age, so a new key has the whole threshold to be put
 //! to use before it is called stale; a key whose use the source cannot see is not judged.
 
-use super::{day, rfc3339, Ctx, Subject};
+use super::{rfc3339, Ctx, Subject, Unused};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
 use nhi_api::{credential_kinds, kinds, LastUsed};
 use serde_json::json;
@@ -41,21 +41,10 @@ impl super::Rule for Rule {
             .active_credentials()
             .filter(|c| c.kind == credential_kinds::AWS_ACCESS_KEY)
         {
-            let message = match (c.last_used, c.created_at) {
-                (LastUsed::At(t), _) if ctx.days_since(t) > limit => format!(
-                    "Access key {} was last used {} ({} days ago; threshold {limit}).",
-                    c.id,
-                    day(t),
-                    ctx.days_since(t)
-                ),
-                (LastUsed::Never, Some(created)) if ctx.days_since(created) > limit => format!(
-                    "Access key {} has never been used since it was created {} ({} days ago; threshold {limit}).",
-                    c.id,
-                    day(created),
-                    ctx.days_since(created)
-                ),
-                _ => continue,
+            let Some(unused) = Unused::judge(ctx, c.last_used, c.created_at, limit) else {
+                continue;
             };
+            let message = unused.message(&format!("Access key {}", c.id), "it was created");
             out.push(
                 Finding::new(&META, message)
                     .credential(&c.id)
