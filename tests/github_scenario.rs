@@ -98,8 +98,8 @@ struct Scenario {
 /// Organization-level requests: the organization, members (2 pages), outside collaborators,
 /// installations, fine-grained PATs (2 pages), PAT requests, credential authorizations,
 /// organization secrets and the repositories of the one shared with selected repositories,
-/// workflow permissions.
-const ORG_CALLS: usize = 12;
+/// workflow permissions, the OIDC subject claims.
+const ORG_CALLS: usize = 13;
 
 impl Scenario {
     async fn start(options: Options) -> Scenario {
@@ -217,6 +217,8 @@ impl Scenario {
                     json_response(json!({"total_count": 2,
                     "repositories": [{"name": "svc-000", "full_name": "acme/svc-000"}, {"name": "svc-001", "full_name": "acme/svc-001"}]}))
                 }
+                "/orgs/acme/actions/oidc/customization/sub" => json_response(json!({
+                    "include_claim_keys": ["repo", "context", "job_workflow_ref"]})),
                 "/orgs/acme/actions/permissions/workflow" => json_response(json!({
                     "default_workflow_permissions": "write", "can_approve_pull_request_reviews": true})),
                 "/orgs/acme/repos" => {
@@ -546,7 +548,7 @@ async fn every_rule_fires_where_planted_and_rate_limits_are_waited_out() {
         );
     }
 
-    // Calls for 500 repositories with GraphQL: 12 organization calls, 5 GraphQL pages, one
+    // Calls for 500 repositories with GraphQL: 13 organization calls, 5 GraphQL pages, one
     // secrets listing per repository, keys for the 20 repositories that have any, and one per
     // environment; plus the 3 rate-limited answers retried.
     let requests = scenario.requests().await;

@@ -408,4 +408,9 @@ pub struct GithubFacts {
     pub default_workflow_permissions: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub can_approve_pull_request_reviews: Option<bool>,
+    /// Workflow token: the claims the organization's Actions OIDC `sub` is built from, when it
+    /// customized them (empty: GitHub's default, `repo:ORG/REPO:...`). Cloud trust policies that
+    /// match on `sub` depend on it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub oidc_sub_claim_keys: Vec<String>,
 }

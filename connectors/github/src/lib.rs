@@ -31,7 +31,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use types::{
     ActionsSecret, CredentialAuthorization, DeployKey, Environment, FineGrainedPat, Installation,
-    Member, Org, Repo, WorkflowPermissions,
+    Member, OidcSubject, Org, Repo, WorkflowPermissions,
 };
 
 pub const CONNECTOR: &str = "github";
@@ -545,6 +545,7 @@ async fn scan_org(api: &Api, org: &str, concurrency: usize, ctx: &CollectContext
         credentials,
         org_secrets,
         workflow,
+        oidc,
     ) = futures_util::join!(
         api.list::<Member>(format!("{org_path}/members?{PER_PAGE}"), None),
         api.list::<Member>(format!("{org_path}/outside_collaborators?{PER_PAGE}"), None),
@@ -569,6 +570,7 @@ async fn scan_org(api: &Api, org: &str, concurrency: usize, ctx: &CollectContext
             Some("secrets")
         ),
         api.get::<WorkflowPermissions>(format!("{org_path}/actions/permissions/workflow")),
+        api.get::<OidcSubject>(format!("{org_path}/actions/oidc/customization/sub")),
     );
 
     // Repositories: GraphQL (with deploy-key counts and environments), else REST.
@@ -684,6 +686,14 @@ async fn scan_org(api: &Api, org: &str, concurrency: usize, ctx: &CollectContext
         Ok(w) => data.workflow = Some(w),
         Err(e) if e.is_refusal() => out_workflow.refused = Some(e),
         Err(e) => out_workflow.problems.push(e.to_string()),
+    }
+    match oidc {
+        Ok(o) => data.oidc_sub_claim_keys = o.include_claim_keys,
+        // Not customized (or not visible): the default subject; nothing is judged on it yet.
+        Err(e) if e.is_refusal() => {}
+        Err(e) => out_workflow
+            .notes
+            .push(format!("OIDC subject claims unreadable: {e}")),
     }
 
     let mut out_secrets = KindOutcome::default();

@@ -36,6 +36,8 @@ pub struct OrgData {
     /// (repository, environment, secret).
     pub env_secrets: Vec<(String, String, ActionsSecret)>,
     pub workflow: Option<WorkflowPermissions>,
+    /// The organization's customized OIDC `sub` claim keys (empty: the default).
+    pub oidc_sub_claim_keys: Vec<String>,
 }
 
 impl OrgData {
@@ -201,6 +203,7 @@ pub fn identities(d: &OrgData) -> Vec<Identity> {
         i.native = Native::Github(GithubFacts {
             default_workflow_permissions: w.default_workflow_permissions.clone(),
             can_approve_pull_request_reviews: w.can_approve_pull_request_reviews,
+            oidc_sub_claim_keys: d.oidc_sub_claim_keys.clone(),
             ..Default::default()
         });
         out.push(i);

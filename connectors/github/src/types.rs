@@ -215,6 +215,14 @@ pub struct WorkflowPermissions {
     pub can_approve_pull_request_reviews: Option<bool>,
 }
 
+/// `GET /orgs/{org}/actions/oidc/customization/sub`: the claims the Actions OIDC token's `sub`
+/// is made of (by default `repo:ORG/REPO:...`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct OidcSubject {
+    #[serde(default)]
+    pub include_claim_keys: Vec<String>,
+}
+
 /// `GET /orgs/{org}/members`, `/outside_collaborators`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Member {
