@@ -3,7 +3,7 @@
 //! Expiry bounds how long a leaked key works. Judged only where the provider lets a key expire:
 //! OpenAI admin keys and Anthropic keys (OpenAI project keys cannot be given an expiry).
 
-use super::{active_ai_keys, day, rfc3339, Ctx, Subject};
+use super::{active_ai_keys, day, lifetime_beyond, rfc3339, Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
 use nhi_api::credential_kinds;
 use serde_json::json;
@@ -42,12 +42,14 @@ impl super::Rule for Rule {
             .filter_map(|c| {
                 let message = match (c.expires_at, c.created_at) {
                     (None, _) => format!("Key {} never expires.", c.id),
-                    (Some(exp), Some(created)) if (exp - created).num_days() > max => format!(
-                        "Key {} expires {}, {} days after its creation (maximum {max}).",
-                        c.id,
-                        day(exp),
-                        (exp - created).num_days()
-                    ),
+                    (Some(exp), Some(created)) => {
+                        let days = lifetime_beyond(created, exp, max)?;
+                        format!(
+                            "Key {} expires {}, {days} days after its creation (maximum {max}).",
+                            c.id,
+                            day(exp),
+                        )
+                    }
                     _ => return None,
                 };
                 Some(

@@ -5,7 +5,7 @@
 //! pasted on and often the person who made it. A pending request for such a token is reported
 //! too: approving it would grant the never-expiring token access.
 
-use super::{day, github, rfc3339, Ctx, Subject};
+use super::{day, github, lifetime_beyond, rfc3339, Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
 use nhi_api::{kinds, CredentialStatus};
 use serde_json::json;
@@ -51,25 +51,25 @@ impl super::Rule for Rule {
         s.identity
             .credentials
             .iter()
+            // Active tokens, and a pending request's token (not granted yet, so inactive).
             .filter(|c| {
-                !matches!(
-                    c.status,
-                    CredentialStatus::Expired | CredentialStatus::Revoked
-                )
+                c.status == CredentialStatus::Active
+                    || (pending && c.status == CredentialStatus::Inactive)
             })
-            .filter(|c| pending || c.status == CredentialStatus::Active)
             .filter_map(|c| {
                 let granted = c.created_at.or(s.identity.created_at);
                 let message = match (f.never_expires, c.expires_at, granted) {
                     (Some(true), _, _) => {
                         format!("{} {what} never expires.", s.identity.name)
                     }
-                    (_, Some(exp), Some(g)) if (exp - g).num_days() > max => format!(
-                        "{} {what} expires {}, {} days after it was granted (maximum {max}).",
-                        s.identity.name,
-                        day(exp),
-                        (exp - g).num_days()
-                    ),
+                    (_, Some(exp), Some(g)) => {
+                        let days = lifetime_beyond(g, exp, max)?;
+                        format!(
+                            "{} {what} expires {}, {days} days after it was granted (maximum {max}).",
+                            s.identity.name,
+                            day(exp),
+                        )
+                    }
                     _ => return None,
                 };
                 Some(

@@ -195,6 +195,12 @@ impl Unused {
     }
 }
 
+/// A credential's lifetime in days, from `start` (creation, grant) to `expires`, when it is
+/// longer than `max`.
+pub fn lifetime_beyond(start: DateTime<Utc>, expires: DateTime<Utc>, max: i64) -> Option<i64> {
+    Some((expires - start).num_days()).filter(|days| *days > max)
+}
+
 /// RFC 3339 date (day precision) for messages.
 pub fn day(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d").to_string()

@@ -190,11 +190,6 @@ pub struct Api {
     spent_until: AtomicI64,
 }
 
-/// Hold everything about a Url's origin that must match: scheme, host, port.
-fn same_origin(a: &Url, b: &Url) -> bool {
-    a.origin() == b.origin()
-}
-
 fn http_client(limits: &Limits) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -254,7 +249,9 @@ impl Api {
             Some(api) => format!("{}{api}", base.origin().ascii_serialization()),
             None => rest_base.clone(),
         };
-        let client = || http_client(&limits);
+        // One connection pool for every octocrab client (reqwest clients share it when cloned).
+        let http = http_client(&limits)?;
+        let client = || Ok::<_, String>(http.clone());
         let (rest, graphql) = match auth {
             Auth::Token(token) => {
                 let rest = builder(&rest_base)?
@@ -323,7 +320,8 @@ impl Api {
     /// The path and query of a `Link` URL, when it points at the configured API.
     fn local_link(&self, link: &str) -> Option<String> {
         let url = Url::parse(link).ok()?;
-        if !same_origin(&url, &self.base) || !url.path().starts_with(&self.base_path) {
+        // Scheme, host and port must all match, and the path stay under the API's base path.
+        if url.origin() != self.base.origin() || !url.path().starts_with(&self.base_path) {
             return None;
         }
         let rest = &url.path()[self.base_path.len()..];

@@ -177,11 +177,11 @@ impl KindOutcome {
     /// Record a top-level listing: a refusal skips the kind.
     fn main<T>(&mut self, listing: &Listing<T>, what: &str) {
         match &listing.stop {
-            Some(e) if e.is_refusal() && listing.items.is_empty() => {
+            // Skipped only when nothing at all came back; a refusal after some pages is a gap.
+            Some(e)
+                if e.is_refusal() && listing.items.is_empty() && listing.item_errors.is_empty() =>
+            {
                 self.refused = Some(e.clone());
-                if let Some(first) = listing.item_errors.first() {
-                    self.problems.push(first.clone());
-                }
             }
             _ => self.listing(listing, what),
         }

@@ -10,11 +10,10 @@ use std::collections::BTreeMap;
 
 /// An RFC 3339 time, or `None` when absent, null or unreadable.
 pub fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
-    let v = Option::<serde_json::Value>::deserialize(d)?;
-    Ok(v.as_ref()
-        .and_then(|v| v.as_str())
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        .map(|t| t.with_timezone(&Utc)))
+    Ok(match present_time(d)? {
+        Presence::At(t) => Some(t),
+        Presence::Null | Presence::Absent => None,
+    })
 }
 
 /// Permission name → access level (`read`, `write`, `admin`). Values that are not strings are
