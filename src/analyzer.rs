@@ -7,11 +7,14 @@
 use crate::config::Config;
 use crate::finding::{Finding, RuleMeta, Severity};
 use crate::policy::{Effective, PolicyIndex};
-use crate::rules::{self, Ctx, Rule, Subject};
+use crate::rule::facts::is_iam_principal;
+use crate::rule::{Ctx, Facts, Rule, Subject};
+use crate::rules;
 use chrono::{DateTime, Utc};
 use nhi_api::{Identity, Inventory, Owner};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 
 /// A finding with its rule and its stable fingerprint.
 #[derive(Debug, Clone)]
@@ -98,6 +101,14 @@ pub fn analyze<'a>(inventory: &'a Inventory, config: &Config, now: DateTime<Utc>
         .into_iter()
         .filter(|r| !config.is_disabled(r.meta().id))
         .collect();
+    // Each rule runs on the kinds it declares, and only on those.
+    let mut by_kind: HashMap<&str, Vec<&'static dyn Rule>> = HashMap::new();
+    for rule in &rules {
+        for kind in rule.meta().kinds {
+            by_kind.entry(kind).or_default().push(*rule);
+        }
+    }
+    let empty = Effective::empty();
     let index = PolicyIndex::build(&inventory.policies);
     tracing::debug!(
         policies = index.len(),
@@ -105,7 +116,7 @@ pub fn analyze<'a>(inventory: &'a Inventory, config: &Config, now: DateTime<Utc>
         rules = rules.len(),
         "analyzing"
     );
-    let facts = rules::Facts::of(inventory);
+    let facts = Facts::of(inventory);
     let ctx = Ctx {
         now,
         config,
@@ -118,18 +129,21 @@ pub fn analyze<'a>(inventory: &'a Inventory, config: &Config, now: DateTime<Utc>
             let owner = crate::owner::resolve(identity, &config.ownership);
             let judged = !identity.provider_managed || config.aws.judge_service_linked_roles;
             let mut findings = Vec::new();
-            if judged {
-                let effective = Effective::of(identity, &index);
+            let kind_rules = by_kind.get(identity.kind.as_str());
+            if let (true, Some(kind_rules)) = (judged, kind_rules) {
+                // Effective permissions are an IAM idea; other kinds get none.
+                let computed = is_iam_principal(identity).then(|| Effective::of(identity, &index));
+                let effective = computed.as_ref().unwrap_or(&empty);
                 let subject = Subject {
                     identity,
-                    effective: &effective,
+                    effective,
                     trust: identity
                         .trust
                         .as_deref()
                         .and_then(|k| inventory.policies.get(k)),
                     owner: owner.as_ref(),
                 };
-                for rule in &rules {
+                for rule in kind_rules {
                     let meta = rule.meta();
                     for mut finding in rule.check(&subject, &ctx) {
                         if let Some(s) = config.rules.severity.get(meta.id) {
@@ -186,6 +200,7 @@ mod tests {
         category: Category::Hygiene,
         severity: Severity::High,
         providers: &["aws"],
+        kinds: &["iam_user"],
         owasp: &[Owasp::Reuse],
         cis: &[],
         description: "",

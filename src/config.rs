@@ -1,17 +1,49 @@
 //! `nhi.toml`: thresholds, owner tag keys, disabled rules and severity overrides.
 //!
 //! The file is validated up front: an unknown key, a rule id that does not exist or a threshold
-//! of zero is an error naming the key and its line, before anything is scanned.
+//! of zero is an error naming the key and its line, before anything is scanned. The types say
+//! what is valid (a threshold is [`Days`], at least one), so serde rejects the rest.
 
 use crate::finding::Severity;
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::{Path, PathBuf};
+
+/// A number of days, at least one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, JsonSchema)]
+#[schemars(transparent)]
+pub struct Days(NonZeroU32);
+
+impl Days {
+    /// `n` days; for constants, so zero is a compile-time error.
+    pub const fn new(n: u32) -> Days {
+        match NonZeroU32::new(n) {
+            Some(d) => Days(d),
+            None => panic!("a threshold is at least one day"),
+        }
+    }
+
+    /// The number of days, for date arithmetic.
+    pub fn get(self) -> i64 {
+        i64::from(self.0.get())
+    }
+}
+
+impl<'de> Deserialize<'de> for Days {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = u32::deserialize(d)?;
+        NonZeroU32::new(n)
+            .map(Days)
+            .ok_or_else(|| serde::de::Error::custom("must be at least 1 day"))
+    }
+}
 
 /// The file looked for in the working directory when `--config` is not given.
 pub const DEFAULT_FILE: &str = "nhi.toml";
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]
@@ -26,7 +58,7 @@ pub struct Config {
     pub ai: AiConfig,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct AiConfig {
     /// More active organization admin keys than this is over-privilege.
@@ -77,48 +109,48 @@ impl Default for AiConfig {
 }
 
 /// Ages, in days, past which rules fire.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Thresholds {
     /// An active access key not used for this long is stale (CIS 1.12: 45). A key never used is
     /// judged by its age, so a new key has this long to be used first.
-    pub access_key_unused_days: u32,
+    pub access_key_unused_days: Days,
     /// An active access key older than this should have been rotated (CIS 1.14: 90).
-    pub access_key_max_age_days: u32,
+    pub access_key_max_age_days: Days,
     /// A role not assumed for this long, and older than this, is stale.
-    pub role_unused_days: u32,
+    pub role_unused_days: Days,
     /// A granted service not used for this long is unneeded privilege.
-    pub service_unused_days: u32,
+    pub service_unused_days: Days,
     /// An AI provider key not used for this long (or never, and older) is stale.
-    pub ai_key_unused_days: u32,
+    pub ai_key_unused_days: Days,
     /// An AI provider key should expire within this many days of its creation.
-    pub ai_key_max_lifetime_days: u32,
+    pub ai_key_max_lifetime_days: Days,
     /// A GitHub deploy key, fine-grained PAT or SAML-authorized credential not used for this
     /// long is stale; one never used is judged by its age.
-    pub github_credential_unused_days: u32,
+    pub github_credential_unused_days: Days,
     /// A GitHub token must expire within this many days of being granted.
-    pub github_token_max_lifetime_days: u32,
+    pub github_token_max_lifetime_days: Days,
     /// An Actions secret whose value was last set longer ago than this is due for rotation.
-    pub github_secret_max_age_days: u32,
+    pub github_secret_max_age_days: Days,
 }
 
 impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
-            access_key_unused_days: 45,
-            access_key_max_age_days: 90,
-            role_unused_days: 90,
-            service_unused_days: 90,
-            ai_key_unused_days: 90,
-            ai_key_max_lifetime_days: 366,
-            github_credential_unused_days: 90,
-            github_token_max_lifetime_days: 366,
-            github_secret_max_age_days: 365,
+            access_key_unused_days: Days::new(45),
+            access_key_max_age_days: Days::new(90),
+            role_unused_days: Days::new(90),
+            service_unused_days: Days::new(90),
+            ai_key_unused_days: Days::new(90),
+            ai_key_max_lifetime_days: Days::new(366),
+            github_credential_unused_days: Days::new(90),
+            github_token_max_lifetime_days: Days::new(366),
+            github_secret_max_age_days: Days::new(365),
         }
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Ownership {
     /// Tag keys that name an identity's owner, in order of preference; compared without regard
@@ -136,7 +168,7 @@ impl Default for Ownership {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RulesConfig {
     /// Rule ids not to run.
@@ -145,7 +177,7 @@ pub struct RulesConfig {
     pub severity: BTreeMap<String, Severity>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct AwsConfig {
     /// Judge identities AWS manages itself (service-linked roles). They are always inventoried.
@@ -153,7 +185,7 @@ pub struct AwsConfig {
     /// Accounts trusted without an ExternalId (your own organization's accounts).
     pub trusted_accounts: Vec<String>,
     /// Accounts scanned at once by live scans (`--aws-concurrency` overrides).
-    pub concurrency: Option<usize>,
+    pub concurrency: Option<NonZeroUsize>,
     /// Service principals whose trust needs no aws:SourceArn/aws:SourceAccount condition: the
     /// service can only act for resources in your own account, so there is no confused deputy.
     pub services_without_confused_deputy: Vec<String>,
@@ -219,7 +251,7 @@ impl Config {
 
     /// Parse and validate config text; the error names the key and its line.
     pub fn parse(text: &str, known_rules: &[&str]) -> Result<Config, String> {
-        let config: Config = toml::from_str(text).map_err(|e| e.to_string().trim().to_string())?;
+        let config: Config = toml::from_str(text).map_err(|e| located(text, &e))?;
         let at = |needle: &str| -> String {
             text.lines()
                 .position(|l| l.contains(needle))
@@ -242,31 +274,6 @@ impl Config {
                 return Err(unknown_rule(id, "rules.severity"));
             }
         }
-        let t = &config.thresholds;
-        for (key, v) in [
-            ("access_key_unused_days", t.access_key_unused_days),
-            ("access_key_max_age_days", t.access_key_max_age_days),
-            ("role_unused_days", t.role_unused_days),
-            ("service_unused_days", t.service_unused_days),
-            ("ai_key_unused_days", t.ai_key_unused_days),
-            ("ai_key_max_lifetime_days", t.ai_key_max_lifetime_days),
-            (
-                "github_credential_unused_days",
-                t.github_credential_unused_days,
-            ),
-            (
-                "github_token_max_lifetime_days",
-                t.github_token_max_lifetime_days,
-            ),
-            ("github_secret_max_age_days", t.github_secret_max_age_days),
-        ] {
-            if v == 0 {
-                return Err(format!(
-                    "{}thresholds.{key}: must be at least 1 day",
-                    at(key)
-                ));
-            }
-        }
         if config
             .ownership
             .owner_tag_keys
@@ -276,12 +283,6 @@ impl Config {
             return Err(format!(
                 "{}ownership.owner_tag_keys: tag keys must not be empty",
                 at("owner_tag_keys")
-            ));
-        }
-        if config.aws.concurrency == Some(0) {
-            return Err(format!(
-                "{}aws.concurrency: must be at least 1",
-                at("concurrency")
             ));
         }
         for acct in &config.aws.trusted_accounts {
@@ -298,6 +299,57 @@ impl Config {
     pub fn is_disabled(&self, rule_id: &str) -> bool {
         self.rules.disabled.iter().any(|d| d == rule_id)
     }
+
+    /// Every key the file may set, as `section.key` (from the type, through its schema).
+    pub fn keys() -> Vec<String> {
+        let schema = serde_json::to_value(schemars::schema_for!(Config)).unwrap_or_default();
+        let defs = &schema["$defs"];
+        let mut out = Vec::new();
+        for (section, prop) in schema["properties"].as_object().into_iter().flatten() {
+            let target = prop["$ref"]
+                .as_str()
+                .and_then(|r| r.strip_prefix("#/$defs/"))
+                .map(|name| &defs[name])
+                .unwrap_or(prop);
+            for key in target["properties"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, _)| k)
+            {
+                out.push(format!("{section}.{key}"));
+            }
+        }
+        out.sort();
+        out
+    }
+}
+
+/// A TOML error as "line N: section.key: what is wrong", when it points at a key.
+fn located(text: &str, e: &toml::de::Error) -> String {
+    let Some(span) = e.span() else {
+        return e.to_string().trim().to_string();
+    };
+    let before = &text[..span.start.min(text.len())];
+    let line_no = before.matches('\n').count() + 1;
+    let line = text.lines().nth(line_no - 1).unwrap_or("");
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim().trim_matches('"').to_string())
+        .filter(|k| !k.is_empty() && !k.starts_with('['));
+    // The table the key is in: the nearest `[section]` header above it.
+    let section = before
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && !l.starts_with("[["))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+    let path = match (section, key) {
+        (Some(s), Some(k)) => format!("{s}.{k}: "),
+        (None, Some(k)) => format!("{k}: "),
+        _ => String::new(),
+    };
+    format!("line {line_no}: {path}{}", e.message())
 }
 
 #[cfg(test)]
@@ -309,9 +361,9 @@ mod tests {
     #[test]
     fn empty_config_is_defaults() {
         let c = Config::parse("", RULES).expect("valid");
-        assert_eq!(c.thresholds.access_key_unused_days, 45);
-        assert_eq!(c.thresholds.access_key_max_age_days, 90);
-        assert_eq!(c.thresholds.role_unused_days, 90);
+        assert_eq!(c.thresholds.access_key_unused_days.get(), 45);
+        assert_eq!(c.thresholds.access_key_max_age_days.get(), 90);
+        assert_eq!(c.thresholds.role_unused_days.get(), 90);
     }
 
     #[test]
@@ -331,8 +383,8 @@ trusted_accounts = ["111122223333"]
             RULES,
         )
         .expect("valid");
-        assert_eq!(c.thresholds.access_key_unused_days, 30);
-        assert_eq!(c.thresholds.role_unused_days, 90);
+        assert_eq!(c.thresholds.access_key_unused_days.get(), 30);
+        assert_eq!(c.thresholds.role_unused_days.get(), 90);
         assert!(c.is_disabled("aws-no-owner"));
         assert_eq!(c.rules.severity["aws-role-unused"], Severity::High);
         assert_eq!(c.ownership.owner_tag_keys, vec!["squad".to_string()]);

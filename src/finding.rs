@@ -150,6 +150,8 @@ pub struct RuleMeta {
     pub severity: Severity,
     /// Providers whose identities the rule judges.
     pub providers: &'static [&'static str],
+    /// The identity kinds the rule judges: the analyzer calls it for these only.
+    pub kinds: &'static [&'static str],
     pub owasp: &'static [Owasp],
     /// CIS AWS Foundations Benchmark v3.0 controls, where one applies.
     pub cis: &'static [&'static str],

@@ -13,6 +13,7 @@ pub mod policy;
 pub mod progress;
 pub mod render;
 pub mod report;
+pub mod rule;
 pub mod rules;
 pub mod sources;
 

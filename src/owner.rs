@@ -12,10 +12,7 @@ pub fn resolve(identity: &Identity, config: &Ownership) -> Option<Owner> {
             .tags
             .iter()
             .find(|(k, v)| k.eq_ignore_ascii_case(key) && !v.trim().is_empty())
-            .map(|(k, v)| Owner {
-                value: v.trim().to_string(),
-                source: format!("tag:{k}"),
-            })
+            .map(|(k, v)| Owner::new(v.trim(), format!("tag:{k}")))
     })
 }
 
@@ -40,10 +37,7 @@ mod tests {
         );
         id.tags.insert("OWNER".into(), "  ".into());
         assert_eq!(resolve(&id, &cfg).map(|o| o.value), Some("data".into()));
-        id.owner = Some(Owner {
-            value: "alice".into(),
-            source: "added_by".into(),
-        });
+        id.owner = Some(Owner::new("alice", "added_by"));
         assert_eq!(
             resolve(&id, &cfg).map(|o| o.source),
             Some("added_by".into())

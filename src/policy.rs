@@ -311,6 +311,17 @@ pub struct Effective<'a> {
 }
 
 impl<'a> Effective<'a> {
+    /// No policies at all: what identities that are not IAM principals have.
+    pub fn empty() -> Self {
+        Effective {
+            grants: Vec::new(),
+            boundaries: Vec::new(),
+            unknown: Vec::new(),
+            boundary_unknown: false,
+            full_admin: Vec::new(),
+        }
+    }
+
     pub fn of(identity: &'a Identity, index: &'a PolicyIndex) -> Self {
         let mut e = Effective {
             grants: Vec::new(),

@@ -213,7 +213,7 @@ fn credential(c: &Credential) -> ReportCredential {
         created_at: c.created_at.map(time),
         last_used_at: c.last_used.at().map(time),
         usage: usage(c.last_used),
-        expires_at: c.expires_at.map(time),
+        expires_at: c.expires.at().map(time),
     }
 }
 

@@ -2,9 +2,7 @@
 //! AI rule fires where planted and stays quiet on the clean keys; refusals, rate limits and
 //! repeating cursors are handled; the admin key never appears in any output.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};

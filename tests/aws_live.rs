@@ -1,9 +1,7 @@
 //! Live AWS scanning against moto (the real AWS emulator), started by the tests on loopback
 //! ports they choose, seeded by tests/aws/moto_scenario.py, stopped when the test ends.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdin, Command, Stdio};

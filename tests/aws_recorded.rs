@@ -2,9 +2,7 @@
 //! GetAccountAuthorizationDetails across two pages, and service last accessed data, both parsed
 //! by the real AWS SDK. Covers what moto cannot show.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use wiremock::matchers::{body_string_contains, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -1,8 +1,6 @@
 //! Bad input gets a clear error naming the file, exit code 2, no panic, and nothing else is lost.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// Each bad file alone: exit 2, stderr names the file and says what was expected.

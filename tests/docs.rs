@@ -1,8 +1,6 @@
 //! The README documents what the code does: every rule, the two commands, a valid config.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn readme_lists_every_rule_and_the_two_commands() {
@@ -29,7 +27,7 @@ fn readme_config_example_is_valid() {
     let end = start + readme[start..].find("```").expect("closed block");
     let config = nhi::config::Config::parse(&readme[start..end], &nhi::rules::ids())
         .expect("README's nhi.toml is valid");
-    assert_eq!(config.thresholds.access_key_unused_days, 45);
+    assert_eq!(config.thresholds.access_key_unused_days.get(), 45);
     assert!(config.is_disabled("aws-trust-service-no-source-condition"));
 }
 

@@ -7,9 +7,7 @@
 //! `credential-authorizations` is not in the description (404): that kind must be `skipped`.
 //! Dynamic mode answers schema-valid nonsense: no panic, no hang, a report every time.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::time::Duration;

@@ -3,9 +3,7 @@
 //! on a test clock, a refused PAT listing, members who left, and a pagination link to another
 //! host. Every rule fires where planted and stays quiet elsewhere.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use nhi_api::{BoxFuture, CollectContext, Connector, Inventory};
 use nhi_github::{Auth, Github, GithubOptions};
 use nhi_http::Sleeper;
@@ -773,7 +771,7 @@ fn a_missing_token_names_the_variables() {
 
 /// `fixtures/github/acme-inventory.json` is this scenario's inventory (as `nhi collect` writes
 /// it, with the mock's address replaced by api.github.com): a GitHub organization anyone can
-/// scan without a token. Regenerate with `NHI_UPDATE_FIXTURES=1 cargo test --test github_scenario`.
+/// scan without a token. Regenerate with `NHI_UPDATE_FIXTURES=1 cargo test --test integration github_scenario`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_shipped_github_fixture_is_this_scenario() {
     let scenario = Scenario::start(Options {
@@ -795,7 +793,7 @@ async fn the_shipped_github_fixture_is_this_scenario() {
     assert_eq!(
         read(&file),
         text,
-        "fixtures/github/acme-inventory.json is stale: NHI_UPDATE_FIXTURES=1 cargo test --test github_scenario"
+        "fixtures/github/acme-inventory.json is stale: NHI_UPDATE_FIXTURES=1 cargo test --test integration github_scenario"
     );
 }
 

@@ -3,9 +3,7 @@
 //! `has_more: true` and the same `last_id`: nhi must stop, report what it saw, and say `partial`.
 //! Dynamic mode answers schema-valid nonsense: no panic, no hang.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 const KEY: &str = "sk-admin-PRISMTEST-0000";

@@ -1,9 +1,7 @@
 //! Snapshot of every renderer on the demo account at a fixed time. A change to any output shows
 //! up here as a diff to review (`cargo insta review`, or INSTA_UPDATE=always and read the diff).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 fn render(format: &str) -> String {
     let r = scan(&["fixtures/demo"], format);

@@ -3,9 +3,7 @@
 //!
 //! The validator exits 0 even when it finds errors, so the test reads its output log.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;

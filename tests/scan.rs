@@ -1,8 +1,6 @@
 //! End-to-end: the real binary on the demo account and variations of it.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
 

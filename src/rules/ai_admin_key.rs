@@ -4,8 +4,8 @@
 //! members and reads usage. Each one should be known, owned, recently used and short-lived; this
 //! rule lists them so they are reviewed.
 
-use super::{day, Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::{day, Ctx, Subject};
 use nhi_api::{kinds, LastUsed};
 use serde_json::json;
 
@@ -17,6 +17,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     severity: Severity::Low,
     providers: &["openai"],
+    kinds: &[kinds::OPENAI_ADMIN_API_KEY],
     owasp: &[Owasp::Overprivileged, Owasp::LongLivedSecrets],
     cis: &[],
     description: "An active OpenAI organization admin key exists. Admin keys control every project, key and member of the organization.",
@@ -25,16 +26,13 @@ static META: RuleMeta = RuleMeta {
     references: &["https://platform.openai.com/docs/api-reference/admin-api-keys"],
 };
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, _ctx: &Ctx<'_>) -> Vec<Finding> {
-        if s.identity.kind != kinds::OPENAI_ADMIN_API_KEY {
-            return Vec::new();
-        }
-        super::active_ai_keys(s.identity)
+        crate::rule::facts::active_ai_keys(s.identity)
             .map(|c| {
                 let used = match c.last_used {
                     LastUsed::At(t) => format!("last used {}", day(t)),
@@ -58,7 +56,7 @@ impl super::Rule for Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::ai_key;
+    use crate::rule::testing::ai_key;
     use nhi_api::{kinds, LastUsed};
 
     #[test]

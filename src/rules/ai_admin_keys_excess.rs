@@ -4,8 +4,8 @@
 //! manages the organization, is the norm; more means keys made for one-off scripts that nobody
 //! deleted.
 
-use super::{Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;
 use serde_json::json;
 
@@ -17,6 +17,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::OverPrivilege,
     severity: Severity::High,
     providers: &["openai"],
+    kinds: &[kinds::OPENAI_ADMIN_API_KEY],
     owasp: &[Owasp::Overprivileged, Owasp::Reuse],
     cis: &[],
     description: "The organization has more active admin keys than the configured maximum (default 2); each is reported.",
@@ -25,14 +26,14 @@ static META: RuleMeta = RuleMeta {
     references: &["https://platform.openai.com/docs/api-reference/admin-api-keys"],
 };
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, ctx: &Ctx<'_>) -> Vec<Finding> {
         let i = s.identity;
-        if i.kind != kinds::OPENAI_ADMIN_API_KEY || i.active_credentials().next().is_none() {
+        if i.active_credentials().next().is_none() {
             return Vec::new();
         }
         let max = ctx.config.ai.max_admin_keys as usize;
@@ -55,7 +56,7 @@ impl super::Rule for Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::ai_key;
+    use crate::rule::testing::ai_key;
     use nhi_api::{kinds, LastUsed};
 
     #[test]

@@ -3,8 +3,10 @@
 //! Expiry bounds how long a leaked key works. Judged only where the provider lets a key expire:
 //! OpenAI admin keys and Anthropic keys (OpenAI project keys cannot be given an expiry).
 
-use super::{active_ai_keys, day, lifetime_beyond, rfc3339, Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::facts::{active_ai_keys, AI_KEY_HOLDERS};
+use crate::rule::judge::Lifetime;
+use crate::rule::{day, rfc3339, Ctx, Subject};
 use nhi_api::credential_kinds;
 use serde_json::json;
 
@@ -22,6 +24,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     severity: Severity::Medium,
     providers: &["openai", "anthropic"],
+    kinds: AI_KEY_HOLDERS,
     owasp: &[Owasp::LongLivedSecrets],
     cis: &[],
     description: "An AI provider key that can be given an expiry has none, or expires more than the maximum lifetime (default 366 days) after its creation.",
@@ -30,27 +33,23 @@ static META: RuleMeta = RuleMeta {
     references: &["https://platform.openai.com/docs/api-reference/admin-api-keys"],
 };
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, ctx: &Ctx<'_>) -> Vec<Finding> {
-        let max = i64::from(ctx.config.thresholds.ai_key_max_lifetime_days);
+        let max = ctx.config.thresholds.ai_key_max_lifetime_days.get();
         active_ai_keys(s.identity)
             .filter(|c| EXPIRING.contains(&c.kind.as_str()))
             .filter_map(|c| {
-                let message = match (c.expires_at, c.created_at) {
-                    (None, _) => format!("Key {} never expires.", c.id),
-                    (Some(exp), Some(created)) => {
-                        let days = lifetime_beyond(created, exp, max)?;
-                        format!(
-                            "Key {} expires {}, {days} days after its creation (maximum {max}).",
-                            c.id,
-                            day(exp),
-                        )
-                    }
-                    _ => return None,
+                let message = match Lifetime::judge(c.expires, c.created_at, max)? {
+                    Lifetime::Never => format!("Key {} never expires.", c.id),
+                    Lifetime::Beyond { expires, days } => format!(
+                        "Key {} expires {}, {days} days after its creation (maximum {max}).",
+                        c.id,
+                        day(expires),
+                    ),
                 };
                 Some(
                     Finding::new(&META, message)
@@ -58,7 +57,7 @@ impl super::Rule for Rule {
                         .evidence(json!({
                             "credential": c.id,
                             "created_at": c.created_at.map(rfc3339),
-                            "expires_at": c.expires_at.map(rfc3339),
+                            "expires_at": c.expires.at().map(rfc3339),
                             "max_lifetime_days": max,
                         })),
                 )
@@ -69,15 +68,16 @@ impl super::Rule for Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{ai_key, days_ago};
-    use nhi_api::{credential_kinds, LastUsed};
+    use crate::rule::testing::{ai_key, days_ago};
+    use nhi_api::{credential_kinds, Expiry, LastUsed};
 
     #[test]
     fn fires_without_expiry_or_with_a_far_one() {
         let mut case = ai_key("k", 10, LastUsed::Never);
         case.identity.credentials[0].kind = credential_kinds::ANTHROPIC_API_KEY.into();
         assert_eq!(case.run(&super::Rule).len(), 1);
-        case.identity.credentials[0].expires_at = Some(days_ago(10) + chrono::Duration::days(800));
+        case.identity.credentials[0].expires =
+            Expiry::At(days_ago(10) + chrono::Duration::days(800));
         assert_eq!(case.run(&super::Rule).len(), 1);
     }
 
@@ -89,7 +89,8 @@ mod tests {
             "OpenAI project keys cannot expire"
         );
         case.identity.credentials[0].kind = credential_kinds::OPENAI_ADMIN_KEY.into();
-        case.identity.credentials[0].expires_at = Some(days_ago(10) + chrono::Duration::days(90));
+        case.identity.credentials[0].expires =
+            Expiry::At(days_ago(10) + chrono::Duration::days(90));
         assert!(case.run(&super::Rule).is_empty());
     }
 }

@@ -6,8 +6,10 @@
 //! owner (or Anthropic creator) is not in the organization's member list belongs to someone who
 //! left. When the member list could not be read, only the first signal is used.
 
-use super::{active_ai_keys, ai_key, Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::facts::{active_ai_keys, ai_key, AI_KEYS};
+use crate::rule::judge::departed_owner;
+use crate::rule::{Ctx, Subject};
 use serde_json::json;
 
 pub struct Rule;
@@ -18,6 +20,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Ownership,
     severity: Severity::High,
     providers: &["openai", "anthropic"],
+    kinds: AI_KEYS,
     owasp: &[Owasp::ImproperOffboarding],
     cis: &[],
     description: "The key's owner no longer has access to its project (OpenAI owner_project_access=inactive), or its owner or creator is not a member of the organization any more.",
@@ -26,7 +29,7 @@ static META: RuleMeta = RuleMeta {
     references: &["https://owasp.org/www-project-non-human-identities-top-10/2025/1-improper-offboarding/"],
 };
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
@@ -39,7 +42,7 @@ impl super::Rule for Rule {
             return Vec::new();
         }
         let lost_access = k.owner_project_access.as_deref() == Some("inactive");
-        let left = k.owner_in_org == Some(false);
+        let left = departed_owner(s.identity).is_some();
         if !lost_access && !left {
             return Vec::new();
         }
@@ -63,21 +66,23 @@ impl super::Rule for Rule {
         vec![Finding::new(&META, message).evidence(json!({
             "owner": who,
             "owner_project_access": k.owner_project_access,
-            "owner_in_org": k.owner_in_org,
+            "owner_in_org": s.identity.owner.as_ref().and_then(|o| o.active),
         }))]
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::ai_key;
+    use crate::rule::testing::ai_key;
     use nhi_api::{LastUsed, Native};
 
     fn with(access: Option<&str>, in_org: Option<bool>) -> usize {
         let mut case = ai_key("k", 10, LastUsed::Never);
         if let Native::AiKey(k) = &mut case.identity.native {
             k.owner_project_access = access.map(String::from);
-            k.owner_in_org = in_org;
+        }
+        if let Some(owner) = &mut case.identity.owner {
+            owner.active = in_org;
         }
         case.run(&super::Rule).len()
     }

@@ -5,8 +5,10 @@
 //! age, so a new key has the whole threshold to be put to use. Keys whose use the provider does
 //! not report (Anthropic's) are not judged.
 
-use super::{active_ai_keys, rfc3339, Ctx, Subject, Unused};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::facts::{active_ai_keys, AI_KEY_HOLDERS};
+use crate::rule::judge::Unused;
+use crate::rule::{rfc3339, Ctx, Subject};
 use nhi_api::LastUsed;
 use serde_json::json;
 
@@ -18,6 +20,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Staleness,
     severity: Severity::Medium,
     providers: &["openai", "anthropic"],
+    kinds: AI_KEY_HOLDERS,
     owasp: &[Owasp::ImproperOffboarding, Owasp::LongLivedSecrets],
     cis: &[],
     description: "An AI provider API key has not been used within the threshold (default 90 days), or was never used and is older than the threshold.",
@@ -26,13 +29,13 @@ static META: RuleMeta = RuleMeta {
     references: &["https://platform.openai.com/docs/api-reference/project-api-keys"],
 };
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, ctx: &Ctx<'_>) -> Vec<Finding> {
-        let limit = i64::from(ctx.config.thresholds.ai_key_unused_days);
+        let limit = ctx.config.thresholds.ai_key_unused_days.get();
         active_ai_keys(s.identity)
             .filter_map(|c| {
                 let message = Unused::judge(ctx, c.last_used, c.created_at, limit)?
@@ -55,7 +58,7 @@ impl super::Rule for Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{ai_key, days_ago};
+    use crate::rule::testing::{ai_key, days_ago};
     use nhi_api::LastUsed;
 
     #[test]

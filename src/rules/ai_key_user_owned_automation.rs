@@ -4,9 +4,10 @@
 //! on a person's identity: it breaks when they leave, and everything it does is attributed to
 //! them. OpenAI projects have service accounts for exactly this.
 
-use super::{active_ai_keys, ai_key, Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
-use nhi_api::providers;
+use crate::rule::facts::{active_ai_keys, ai_key};
+use crate::rule::{Ctx, Subject};
+use nhi_api::kinds;
 use serde_json::json;
 
 pub struct Rule;
@@ -17,6 +18,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Ownership,
     severity: Severity::Medium,
     providers: &["openai"],
+    kinds: &[kinds::OPENAI_PROJECT_API_KEY, kinds::OPENAI_ADMIN_API_KEY],
     owasp: &[Owasp::HumanUse, Owasp::ImproperOffboarding],
     cis: &[],
     description: "A user-owned OpenAI project key whose name says software uses it (ci, prod, bot, pipeline, ...: configurable).",
@@ -25,7 +27,7 @@ static META: RuleMeta = RuleMeta {
     references: &["https://platform.openai.com/docs/api-reference/project-service-accounts"],
 };
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
@@ -34,10 +36,7 @@ impl super::Rule for Rule {
         let Some(k) = ai_key(s.identity) else {
             return Vec::new();
         };
-        if s.identity.provider != providers::OPENAI
-            || k.owner_type.as_deref() != Some("user")
-            || active_ai_keys(s.identity).next().is_none()
-        {
+        if k.owner_type.as_deref() != Some("user") || active_ai_keys(s.identity).next().is_none() {
             return Vec::new();
         }
         let words = &ctx.config.ai.automation_name_words;
@@ -65,7 +64,7 @@ impl super::Rule for Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::ai_key;
+    use crate::rule::testing::ai_key;
     use nhi_api::{LastUsed, Native};
 
     #[test]

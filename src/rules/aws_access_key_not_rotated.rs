@@ -4,8 +4,8 @@
 //! long a leaked copy stays useful. A key used every day still needs rotating, so use does not
 //! silence this rule.
 
-use super::{day, rfc3339, Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::{day, rfc3339, Ctx, Subject};
 use nhi_api::{credential_kinds, kinds};
 use serde_json::json;
 
@@ -17,6 +17,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     severity: Severity::Medium,
     providers: &["aws"],
+    kinds: &[kinds::IAM_USER],
     owasp: &[Owasp::LongLivedSecrets],
     cis: &["1.14"],
     description: "An active IAM access key is older than the rotation period (default 90 days).",
@@ -25,16 +26,13 @@ static META: RuleMeta = RuleMeta {
     references: &["https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html#rotating_access_keys_console"],
 };
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, ctx: &Ctx<'_>) -> Vec<Finding> {
-        if s.identity.kind != kinds::IAM_USER {
-            return Vec::new();
-        }
-        let limit = i64::from(ctx.config.thresholds.access_key_max_age_days);
+        let limit = ctx.config.thresholds.access_key_max_age_days.get();
         s.identity
             .active_credentials()
             .filter(|c| c.kind == credential_kinds::AWS_ACCESS_KEY)
@@ -61,7 +59,7 @@ impl super::Rule for Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{days_ago, Case};
+    use crate::rule::testing::{days_ago, Case};
     use nhi_api::LastUsed;
 
     #[test]

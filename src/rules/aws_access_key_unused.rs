@@ -4,8 +4,9 @@
 //! A key that was never used is judged by its age, so a new key has the whole threshold to be put
 //! to use before it is called stale; a key whose use the source cannot see is not judged.
 
-use super::{rfc3339, Ctx, Subject, Unused};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::judge::Unused;
+use crate::rule::{rfc3339, Ctx, Subject};
 use nhi_api::{credential_kinds, kinds, LastUsed};
 use serde_json::json;
 
@@ -17,6 +18,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Staleness,
     severity: Severity::Medium,
     providers: &["aws"],
+    kinds: &[kinds::IAM_USER],
     owasp: &[Owasp::ImproperOffboarding, Owasp::LongLivedSecrets],
     cis: &["1.12"],
     description: "An active IAM access key has not been used within the threshold (default 45 days), or was never used and is older than the threshold.",
@@ -25,16 +27,13 @@ static META: RuleMeta = RuleMeta {
     references: &["https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_finding-unused.html"],
 };
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, ctx: &Ctx<'_>) -> Vec<Finding> {
-        if s.identity.kind != kinds::IAM_USER {
-            return Vec::new();
-        }
-        let limit = i64::from(ctx.config.thresholds.access_key_unused_days);
+        let limit = ctx.config.thresholds.access_key_unused_days.get();
         let mut out = Vec::new();
         for c in s
             .identity
@@ -63,7 +62,7 @@ impl super::Rule for Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{days_ago, Case};
+    use crate::rule::testing::{days_ago, Case};
     use nhi_api::LastUsed;
 
     #[test]
@@ -97,7 +96,7 @@ mod tests {
     fn threshold_comes_from_config() {
         let mut case = Case::user("ci").key(1, true, 300, LastUsed::At(days_ago(20)));
         assert!(case.run(&super::Rule).is_empty());
-        case.config.thresholds.access_key_unused_days = 10;
+        case.config.thresholds.access_key_unused_days = crate::config::Days::new(10);
         assert_eq!(case.run(&super::Rule).len(), 1);
     }
 }

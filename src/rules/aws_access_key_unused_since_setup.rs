@@ -3,8 +3,8 @@
 //! The console's user-creation flow offers an access key by default; people accept it and never
 //! use it. The key then sits in a download folder or a password manager, valid and unwatched.
 
-use super::{day, rfc3339, Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::{day, rfc3339, Ctx, Subject};
 use nhi_api::{credential_kinds, kinds, LastUsed, Native};
 use serde_json::json;
 
@@ -16,6 +16,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     severity: Severity::Medium,
     providers: &["aws"],
+    kinds: &[kinds::IAM_USER],
     owasp: &[Owasp::LongLivedSecrets, Owasp::HumanUse],
     cis: &["1.11"],
     description: "A user with a console password has an active access key that has never been used: typically created at setup and never needed.",
@@ -24,14 +25,14 @@ static META: RuleMeta = RuleMeta {
     references: &["https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html"],
 };
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, _ctx: &Ctx<'_>) -> Vec<Finding> {
         let console_user = matches!(&s.identity.native, Native::AwsUser { console: Some(c), .. } if c.password_enabled);
-        if s.identity.kind != kinds::IAM_USER || !console_user {
+        if !console_user {
             return Vec::new();
         }
         s.identity
@@ -64,7 +65,7 @@ impl super::Rule for Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{days_ago, Case};
+    use crate::rule::testing::{days_ago, Case};
     use nhi_api::LastUsed;
 
     #[test]

@@ -3,8 +3,8 @@
 //! Two keys are needed only during a rotation. Left in place, the second key doubles what can
 //! leak, and usually one of the two is forgotten.
 
-use super::{Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::{Ctx, Subject};
 use nhi_api::{credential_kinds, kinds};
 use serde_json::json;
 
@@ -16,6 +16,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     severity: Severity::Medium,
     providers: &["aws"],
+    kinds: &[kinds::IAM_USER],
     owasp: &[Owasp::LongLivedSecrets, Owasp::Reuse],
     cis: &["1.13"],
     description: "An IAM user has two active access keys. Only one should be active outside a rotation.",
@@ -24,15 +25,12 @@ static META: RuleMeta = RuleMeta {
     references: &["https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html"],
 };
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, _ctx: &Ctx<'_>) -> Vec<Finding> {
-        if s.identity.kind != kinds::IAM_USER {
-            return Vec::new();
-        }
         let keys: Vec<&str> = s
             .identity
             .active_credentials()
@@ -52,7 +50,7 @@ impl super::Rule for Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::Case;
+    use crate::rule::testing::Case;
     use nhi_api::LastUsed;
 
     #[test]

@@ -5,8 +5,9 @@
 //! Automation almost never needs it. Judged on effective permissions: a permissions boundary that
 //! caps it, or an explicit Deny of everything, silences the rule.
 
-use super::{Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::facts::IAM_PRINCIPALS;
+use crate::rule::{Ctx, Subject};
 use nhi_api::PermissionSource;
 use serde_json::json;
 
@@ -25,6 +26,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::OverPrivilege,
     severity: Severity::Critical,
     providers: &["aws"],
+    kinds: IAM_PRINCIPALS,
     owasp: &[Owasp::Overprivileged],
     cis: &["1.16"],
     description: "The identity may perform every action on every resource (a policy allowing \"*\" on \"*\", AdministratorAccess, or IAMFullAccess).",
@@ -36,15 +38,12 @@ static META: RuleMeta = RuleMeta {
     ],
 };
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, _ctx: &Ctx<'_>) -> Vec<Finding> {
-        if !super::is_iam_principal(s.identity) {
-            return Vec::new();
-        }
         let mut via = s.effective.full_admin_via().to_vec();
         // Known documents are judged by content (a boundary may cap them); unknown ones, and
         // IAMFullAccess (which can grant itself the rest), by ARN.
@@ -76,7 +75,7 @@ impl super::Rule for Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::Case;
+    use crate::rule::testing::Case;
     use nhi_api::{Permission, PermissionSource};
 
     const ADMIN: &str = r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#;

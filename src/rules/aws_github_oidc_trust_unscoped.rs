@@ -6,8 +6,10 @@
 //! that assumes the role; with `repo:ORG/*` any repository of the organization (including forks
 //! made inside it and every new repository) can.
 
-use super::{assume_statements, Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::facts::assume_statements;
+use crate::rule::{Ctx, Subject};
+use nhi_api::kinds;
 use serde_json::json;
 
 pub struct Rule;
@@ -20,6 +22,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Exposure,
     severity: Severity::Critical,
     providers: &["aws"],
+    kinds: &[kinds::IAM_ROLE],
     owasp: &[Owasp::InsecureCloudDeployment, Owasp::InsecureAuthentication],
     cis: &[],
     description: "A role trusts GitHub Actions' OIDC provider but its token.actions.githubusercontent.com:sub condition is missing (critical: any repository on GitHub), a wildcard over repositories (high), or its :aud condition is not sts.amazonaws.com (medium).",
@@ -54,13 +57,13 @@ fn raise(current: &mut Option<Severity>, to: Severity) {
     *current = Some(current.map_or(to, |s| s.max(to)));
 }
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, _ctx: &Ctx<'_>) -> Vec<Finding> {
-        let Some(trust) = super::role_trust(s) else {
+        let Some(trust) = s.trust else {
             return Vec::new();
         };
         let mut problems = Vec::new();
@@ -145,7 +148,7 @@ impl super::Rule for Rule {
 #[cfg(test)]
 mod tests {
     use crate::finding::Severity;
-    use crate::rules::testing::Case;
+    use crate::rule::testing::Case;
 
     fn trust(condition: &str) -> String {
         format!(

@@ -4,8 +4,8 @@
 //! CloudTrail, usually means a shared password, and keeps the automation's permissions reachable
 //! by whoever knows it. It is how a departed employee keeps access to production.
 
-use super::{day, Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::{day, Ctx, Subject};
 use nhi_api::{credential_kinds, kinds, LastUsed, Native};
 use serde_json::json;
 
@@ -17,6 +17,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Ownership,
     severity: Severity::Medium,
     providers: &["aws"],
+    kinds: &[kinds::IAM_USER],
     owasp: &[Owasp::HumanUse],
     cis: &[],
     description: "An IAM user with an active access key also has a console password, so people can sign in as the automation identity.",
@@ -25,7 +26,7 @@ static META: RuleMeta = RuleMeta {
     references: &["https://owasp.org/www-project-non-human-identities-top-10/2025/10-human-use-of-nhi/"],
 };
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
@@ -55,7 +56,7 @@ impl super::Rule for Rule {
             format!("User has access keys and a console password{signed_in}."),
         )
         .evidence(json!({
-            "password_last_used_at": console.password_last_used.at().map(super::rfc3339),
+            "password_last_used_at": console.password_last_used.at().map(crate::rule::rfc3339),
             "mfa_active": console.mfa_active,
         }))]
     }
@@ -63,7 +64,7 @@ impl super::Rule for Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::Case;
+    use crate::rule::testing::Case;
     use nhi_api::LastUsed;
 
     #[test]

@@ -4,8 +4,9 @@
 //! nobody can be asked about during an incident. The owner comes from the connector or, for AWS,
 //! from the first tag whose key is in `ownership.owner_tag_keys`.
 
-use super::{Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::facts::IAM_PRINCIPALS;
+use crate::rule::{Ctx, Subject};
 use serde_json::json;
 
 pub struct Rule;
@@ -16,6 +17,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Ownership,
     severity: Severity::Medium,
     providers: &["aws"],
+    kinds: IAM_PRINCIPALS,
     owasp: &[Owasp::ImproperOffboarding],
     cis: &[],
     description: "The IAM user or role has no owner: none of the configured owner tag keys is set.",
@@ -24,13 +26,13 @@ static META: RuleMeta = RuleMeta {
     references: &["https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html"],
 };
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, ctx: &Ctx<'_>) -> Vec<Finding> {
-        if s.owner.is_some() || !s.identity.tags_known || !super::is_iam_principal(s.identity) {
+        if s.owner.is_some() || !s.identity.tags_known {
             return Vec::new();
         }
         let keys = &ctx.config.ownership.owner_tag_keys;
@@ -47,7 +49,7 @@ impl super::Rule for Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::Case;
+    use crate::rule::testing::Case;
 
     #[test]
     fn fires_without_owner_tag() {

@@ -7,9 +7,10 @@
 //! Denies and the permissions boundary remove what they cover; actions granted only on the
 //! caller itself (`${aws:username}`) are not paths. Administrators are left to `aws-admin-access`.
 
-use super::{Ctx, Subject};
 use crate::finding::{Category, Confidence, Finding, Owasp, RuleMeta, Severity};
 use crate::policy::Grant;
+use crate::rule::facts::IAM_PRINCIPALS;
+use crate::rule::{Ctx, Subject};
 use serde_json::json;
 
 pub struct Rule;
@@ -114,6 +115,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::OverPrivilege,
     severity: Severity::High,
     providers: &["aws"],
+    kinds: IAM_PRINCIPALS,
     owasp: &[Owasp::Overprivileged],
     cis: &[],
     description: "The identity's combined policies allow actions (or combinations, such as iam:PassRole with lambda:CreateFunction) that let it grant itself more privileges than it has.",
@@ -125,16 +127,13 @@ static META: RuleMeta = RuleMeta {
     ],
 };
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, _ctx: &Ctx<'_>) -> Vec<Finding> {
-        if !super::is_iam_principal(s.identity)
-            || s.effective.is_empty()
-            || !s.effective.full_admin_via().is_empty()
-        {
+        if s.effective.is_empty() || !s.effective.full_admin_via().is_empty() {
             return Vec::new();
         }
         let mut paths = Vec::new();
@@ -196,7 +195,7 @@ impl super::Rule for Rule {
 #[cfg(test)]
 mod tests {
     use crate::finding::Confidence;
-    use crate::rules::testing::Case;
+    use crate::rule::testing::Case;
     use nhi_api::PermissionSource;
 
     #[test]

@@ -4,8 +4,8 @@
 //! them. A role younger than the threshold is not judged (it may not have been needed yet), and
 //! service-linked roles are left to AWS (inventoried, not judged, unless configured).
 
-use super::{day, rfc3339, Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::{day, rfc3339, Ctx, Subject};
 use nhi_api::{kinds, LastUsed};
 use serde_json::json;
 
@@ -17,6 +17,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Staleness,
     severity: Severity::Medium,
     providers: &["aws"],
+    kinds: &[kinds::IAM_ROLE],
     owasp: &[Owasp::ImproperOffboarding],
     cis: &[],
     description: "An IAM role older than the threshold (default 90 days) has not been assumed within it, or never.",
@@ -25,17 +26,14 @@ static META: RuleMeta = RuleMeta {
     references: &["https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage_delete.html"],
 };
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, ctx: &Ctx<'_>) -> Vec<Finding> {
         let id = s.identity;
-        if id.kind != kinds::IAM_ROLE {
-            return Vec::new();
-        }
-        let limit = i64::from(ctx.config.thresholds.role_unused_days);
+        let limit = ctx.config.thresholds.role_unused_days.get();
         let Some(created) = id.created_at else {
             return Vec::new();
         };
@@ -65,7 +63,7 @@ impl super::Rule for Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{days_ago, Case};
+    use crate::rule::testing::{days_ago, Case};
     use nhi_api::LastUsed;
 
     #[test]

@@ -4,8 +4,8 @@
 //! account, and give full control of the account and its billing. No automation needs them: every
 //! task root keys could do is done by a role. CIS requires that none exist.
 
-use super::{day, rfc3339, Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::{day, rfc3339, Ctx, Subject};
 use nhi_api::{credential_kinds, kinds, LastUsed};
 use serde_json::json;
 
@@ -17,6 +17,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     severity: Severity::Critical,
     providers: &["aws"],
+    kinds: &[kinds::AWS_ROOT],
     owasp: &[Owasp::LongLivedSecrets, Owasp::Overprivileged],
     cis: &["1.4"],
     description: "The account's root user holds an active access key: a long-lived secret with unrestricted power over the account that no policy can limit.",
@@ -25,15 +26,12 @@ static META: RuleMeta = RuleMeta {
     references: &["https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user_manage_delete-key.html"],
 };
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, _ctx: &Ctx<'_>) -> Vec<Finding> {
-        if s.identity.kind != kinds::AWS_ROOT {
-            return Vec::new();
-        }
         s.identity
             .active_credentials()
             .filter(|c| c.kind == credential_kinds::AWS_ACCESS_KEY)
@@ -60,7 +58,7 @@ impl super::Rule for Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::Case;
+    use crate::rule::testing::Case;
     use nhi_api::{kinds, LastUsed};
 
     #[test]

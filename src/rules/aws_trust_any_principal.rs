@@ -4,8 +4,10 @@
 //! account. Unless a condition ties the caller to your organization, account or a shared secret,
 //! the role's permissions are public.
 
-use super::{assume_statements, Ctx, Subject, CALLER_RESTRICTING_KEYS};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::facts::{assume_statements, CALLER_RESTRICTING_KEYS};
+use crate::rule::{Ctx, Subject};
+use nhi_api::kinds;
 use nhi_api::policy::Principal;
 use serde_json::json;
 
@@ -17,6 +19,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Exposure,
     severity: Severity::Critical,
     providers: &["aws"],
+    kinds: &[kinds::IAM_ROLE],
     owasp: &[Owasp::InsecureCloudDeployment, Owasp::EnvironmentIsolation],
     cis: &[],
     description: "The role's trust policy allows \"*\" as principal with no condition restricting the caller's organization, account or ARN.",
@@ -25,13 +28,13 @@ static META: RuleMeta = RuleMeta {
     references: &["https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-anonymous"],
 };
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, _ctx: &Ctx<'_>) -> Vec<Finding> {
-        let Some(trust) = super::role_trust(s) else {
+        let Some(trust) = s.trust else {
             return Vec::new();
         };
         let open: Vec<Option<&String>> = assume_statements(trust)
@@ -60,7 +63,7 @@ impl super::Rule for Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::Case;
+    use crate::rule::testing::Case;
 
     #[test]
     fn fires_on_star_principal() {

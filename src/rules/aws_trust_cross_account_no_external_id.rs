@@ -4,8 +4,10 @@
 //! condition is what stops one customer from tricking the vendor into acting on another's account
 //! (the confused deputy). Accounts of your own organization can be listed as trusted in nhi.toml.
 
-use super::{assume_statements, Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::facts::assume_statements;
+use crate::rule::{Ctx, Subject};
+use nhi_api::kinds;
 use serde_json::json;
 use std::collections::BTreeSet;
 
@@ -17,6 +19,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Exposure,
     severity: Severity::High,
     providers: &["aws"],
+    kinds: &[kinds::IAM_ROLE],
     owasp: &[Owasp::VulnerableThirdParty, Owasp::EnvironmentIsolation],
     cis: &[],
     description: "The role trusts principals of another AWS account (not listed in aws.trusted_accounts) with no sts:ExternalId or aws:PrincipalOrgID condition.",
@@ -33,13 +36,13 @@ fn account(principal: &str) -> Option<&str> {
     principal.split(':').nth(4).filter(|a| a.len() == 12)
 }
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, ctx: &Ctx<'_>) -> Vec<Finding> {
-        let Some(trust) = super::role_trust(s) else {
+        let Some(trust) = s.trust else {
             return Vec::new();
         };
         let own = s.identity.scope.as_str();
@@ -78,7 +81,7 @@ impl super::Rule for Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::Case;
+    use crate::rule::testing::Case;
 
     const FOREIGN: &str = r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"sts:AssumeRole"}}"#;
 

@@ -5,8 +5,10 @@
 //! aws:SourceArn or aws:SourceAccount. Compute services that only run your own resources (EC2,
 //! Lambda, ECS tasks: configurable) cannot be confused this way and are not reported.
 
-use super::{assume_statements, Ctx, Subject};
 use crate::finding::{Category, Confidence, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::facts::assume_statements;
+use crate::rule::{Ctx, Subject};
+use nhi_api::kinds;
 use serde_json::json;
 use std::collections::BTreeSet;
 
@@ -18,6 +20,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Exposure,
     severity: Severity::Low,
     providers: &["aws"],
+    kinds: &[kinds::IAM_ROLE],
     owasp: &[Owasp::InsecureCloudDeployment],
     cis: &[],
     description: "The role trusts an AWS service principal that can act for other accounts' resources, with no aws:SourceArn, aws:SourceAccount or aws:SourceOrgID condition (cross-service confused deputy).",
@@ -26,13 +29,13 @@ static META: RuleMeta = RuleMeta {
     references: &["https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html#cross-service-confused-deputy-prevention"],
 };
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, ctx: &Ctx<'_>) -> Vec<Finding> {
-        let Some(trust) = super::role_trust(s) else {
+        let Some(trust) = s.trust else {
             return Vec::new();
         };
         let exempt = &ctx.config.aws.services_without_confused_deputy;
@@ -71,7 +74,7 @@ impl super::Rule for Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::Case;
+    use crate::rule::testing::Case;
 
     #[test]
     fn fires_for_cross_account_capable_services() {

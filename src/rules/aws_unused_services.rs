@@ -5,8 +5,9 @@
 //! the identity's credentials gets for free. Judged only when that data was collected (a live
 //! scan with the permission to generate it), and only for identities older than the threshold.
 
-use super::{rfc3339, Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::facts::IAM_PRINCIPALS;
+use crate::rule::{rfc3339, Ctx, Subject};
 use serde_json::json;
 
 pub struct Rule;
@@ -17,6 +18,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::OverPrivilege,
     severity: Severity::Medium,
     providers: &["aws"],
+    kinds: IAM_PRINCIPALS,
     owasp: &[Owasp::Overprivileged],
     cis: &[],
     description: "The identity's policies grant services it has not used within the threshold (default 90 days), per AWS service last accessed data.",
@@ -25,7 +27,7 @@ static META: RuleMeta = RuleMeta {
     references: &["https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_last-accessed.html"],
 };
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
@@ -34,7 +36,7 @@ impl super::Rule for Rule {
         let Some(services) = &s.identity.service_access else {
             return Vec::new();
         };
-        let limit = i64::from(ctx.config.thresholds.service_unused_days);
+        let limit = ctx.config.thresholds.service_unused_days.get();
         if services.is_empty()
             || s.identity
                 .created_at
@@ -76,7 +78,7 @@ impl super::Rule for Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{days_ago, Case};
+    use crate::rule::testing::{days_ago, Case};
     use nhi_api::ServiceAccess;
 
     fn access(ns: &str, days: Option<i64>) -> ServiceAccess {

@@ -4,9 +4,10 @@
 //! any workload uses, including actions added to the service later. Administrators are left to
 //! `aws-admin-access`; a wildcard that an explicit Deny takes away entirely is not reported.
 
-use super::{Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
 use crate::policy::Broad;
+use crate::rule::facts::IAM_PRINCIPALS;
+use crate::rule::{Ctx, Subject};
 use serde_json::json;
 
 pub struct Rule;
@@ -29,6 +30,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::OverPrivilege,
     severity: Severity::Medium,
     providers: &["aws"],
+    kinds: IAM_PRINCIPALS,
     owasp: &[Owasp::Overprivileged],
     cis: &[],
     description: "A policy allows every action of a service on every resource (service:*), allows everything except a list (NotAction), or lets the identity pass any role (iam:PassRole on *). High for sensitive services.",
@@ -37,13 +39,13 @@ static META: RuleMeta = RuleMeta {
     references: &["https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege"],
 };
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, _ctx: &Ctx<'_>) -> Vec<Finding> {
-        if !super::is_iam_principal(s.identity) || !s.effective.full_admin_via().is_empty() {
+        if !s.effective.full_admin_via().is_empty() {
             return Vec::new();
         }
         let mut items = Vec::new();
@@ -93,7 +95,7 @@ impl super::Rule for Rule {
 #[cfg(test)]
 mod tests {
     use crate::finding::Severity;
-    use crate::rules::testing::Case;
+    use crate::rule::testing::Case;
     use nhi_api::PermissionSource;
 
     #[test]

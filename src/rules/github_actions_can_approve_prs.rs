@@ -4,8 +4,9 @@
 //! request, so the review a branch protection rule requires can come from a bot that anyone
 //! who opens a pull request can drive: a pipeline identity defeats the human check.
 
-use super::{github, Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::facts::github;
+use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;
 use serde_json::json;
 
@@ -17,6 +18,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::OverPrivilege,
     severity: Severity::Medium,
     providers: &["github"],
+    kinds: &[kinds::GITHUB_WORKFLOW_TOKEN],
     owasp: &[Owasp::Overprivileged, Owasp::HumanUse],
     cis: &[],
     description: "The organization lets GitHub Actions create and approve pull requests: a workflow token can supply the approval branch protection requires.",
@@ -25,13 +27,13 @@ static META: RuleMeta = RuleMeta {
     references: &["https://docs.github.com/en/rest/actions/permissions#get-default-workflow-permissions-for-an-organization"],
 };
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, _ctx: &Ctx<'_>) -> Vec<Finding> {
-        let Some(f) = github(s.identity, &[kinds::GITHUB_WORKFLOW_TOKEN]) else {
+        let Some(f) = github(s.identity) else {
             return Vec::new();
         };
         if f.can_approve_pull_request_reviews != Some(true) {
@@ -50,7 +52,7 @@ impl super::Rule for Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::github;
+    use crate::rule::testing::github;
     use nhi_api::{kinds, GithubFacts, LastUsed};
 
     fn run(can: Option<bool>) -> usize {

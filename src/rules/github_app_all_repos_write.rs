@@ -6,8 +6,9 @@
 //! organization's code. Write to `contents`, `workflows` or `administration` on all
 //! repositories is the usual supply-chain path.
 
-use super::{github, is_write, Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::facts::{github, is_write};
+use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;
 use serde_json::json;
 
@@ -19,6 +20,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::OverPrivilege,
     severity: Severity::High,
     providers: &["github"],
+    kinds: &[kinds::GITHUB_APP_INSTALLATION],
     owasp: &[Owasp::Overprivileged, Owasp::VulnerableThirdParty],
     cis: &[],
     description: "A GitHub App installation has repository_selection=all and write or admin permissions: it can change every repository of the organization, including ones created later.",
@@ -37,13 +39,13 @@ const CRITICAL: &[&str] = &[
     "members",
 ];
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, _ctx: &Ctx<'_>) -> Vec<Finding> {
-        let Some(f) = github(s.identity, &[kinds::GITHUB_APP_INSTALLATION]) else {
+        let Some(f) = github(s.identity) else {
             return Vec::new();
         };
         if f.repository_selection.as_deref() != Some("all") {
@@ -86,7 +88,7 @@ impl super::Rule for Rule {
 #[cfg(test)]
 mod tests {
     use crate::finding::Severity;
-    use crate::rules::testing::github;
+    use crate::rule::testing::github;
     use nhi_api::{kinds, GithubFacts, LastUsed};
 
     fn run(selection: &str, perms: &[(&str, &str)]) -> Vec<crate::finding::Finding> {

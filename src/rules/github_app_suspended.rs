@@ -4,8 +4,9 @@
 //! restores everything at once, and nobody reviews an app that "is off anyway". An installation
 //! suspended for good should be uninstalled.
 
-use super::{day, github, rfc3339, Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::facts::github;
+use crate::rule::{day, rfc3339, Ctx, Subject};
 use nhi_api::kinds;
 use serde_json::json;
 
@@ -17,6 +18,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     severity: Severity::Low,
     providers: &["github"],
+    kinds: &[kinds::GITHUB_APP_INSTALLATION],
     owasp: &[Owasp::ImproperOffboarding],
     cis: &[],
     description: "A GitHub App installation is suspended but still installed, keeping its permissions and repository access ready to be restored.",
@@ -25,13 +27,13 @@ static META: RuleMeta = RuleMeta {
     references: &["https://docs.github.com/en/apps/using-github-apps/suspending-a-github-app-installation"],
 };
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, ctx: &Ctx<'_>) -> Vec<Finding> {
-        let Some(f) = github(s.identity, &[kinds::GITHUB_APP_INSTALLATION]) else {
+        let Some(f) = github(s.identity) else {
             return Vec::new();
         };
         let Some(since) = f.suspended_at else {
@@ -56,7 +58,7 @@ impl super::Rule for Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{days_ago, github};
+    use crate::rule::testing::{days_ago, github};
     use nhi_api::{kinds, GithubFacts, LastUsed};
 
     fn run(suspended: Option<i64>) -> usize {

@@ -5,8 +5,9 @@
 //! (since it was added or granted), so a new one has the whole threshold to be put to use.
 //! Credentials whose use GitHub does not report (older Enterprise Servers) are not judged.
 
-use super::{github, rfc3339, Ctx, Subject, Unused};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::judge::Unused;
+use crate::rule::{rfc3339, Ctx, Subject};
 use nhi_api::{kinds, LastUsed};
 use serde_json::json;
 
@@ -18,6 +19,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Staleness,
     severity: Severity::Medium,
     providers: &["github"],
+    kinds: KINDS,
     owasp: &[Owasp::ImproperOffboarding, Owasp::LongLivedSecrets],
     cis: &[],
     description: "A deploy key, fine-grained personal access token or SAML-authorized classic token / SSH key has not been used within the threshold (default 90 days), or was never used and was added longer ago than that.",
@@ -35,16 +37,13 @@ const KINDS: &[&str] = &[
     kinds::GITHUB_CREDENTIAL_AUTHORIZATION,
 ];
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, ctx: &Ctx<'_>) -> Vec<Finding> {
-        if github(s.identity, KINDS).is_none() {
-            return Vec::new();
-        }
-        let limit = i64::from(ctx.config.thresholds.github_credential_unused_days);
+        let limit = ctx.config.thresholds.github_credential_unused_days.get();
         s.identity
             .active_credentials()
             .filter_map(|c| {
@@ -70,7 +69,7 @@ impl super::Rule for Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{days_ago, github};
+    use crate::rule::testing::{days_ago, github};
     use nhi_api::{kinds, GithubFacts, LastUsed};
 
     fn run(kind: &str, age: i64, used: LastUsed) -> usize {

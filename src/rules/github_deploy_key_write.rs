@@ -5,8 +5,9 @@
 //! Write access turns a leaked CI key into a way to push code, tags and workflow files (and so
 //! reach every secret the workflows can read). Most deploy keys only need to clone.
 
-use super::{at_login, github, Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::facts::{at_login, github, owner_login};
+use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;
 use serde_json::json;
 
@@ -18,6 +19,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::OverPrivilege,
     severity: Severity::High,
     providers: &["github"],
+    kinds: &[kinds::GITHUB_DEPLOY_KEY],
     owasp: &[Owasp::Overprivileged],
     cis: &[],
     description: "An enabled deploy key has write access (read_only=false): the holder of one private key can push to the repository, including workflow files.",
@@ -26,13 +28,13 @@ static META: RuleMeta = RuleMeta {
     references: &["https://docs.github.com/en/authentication/connecting-to-github-with-ssh/managing-deploy-keys#deploy-keys"],
 };
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, _ctx: &Ctx<'_>) -> Vec<Finding> {
-        let Some(f) = github(s.identity, &[kinds::GITHUB_DEPLOY_KEY]) else {
+        let Some(f) = github(s.identity) else {
             return Vec::new();
         };
         if f.read_only != Some(false) || s.identity.active_credentials().next().is_none() {
@@ -44,21 +46,21 @@ impl super::Rule for Rule {
             format!(
                 "Deploy key {} can push to {repo}; added by {}.",
                 s.identity.name,
-                at_login(f.owner_login.as_deref())
+                at_login(owner_login(s.identity))
             ),
         )
         .evidence(json!({
             "repository": f.repository,
             "read_only": false,
-            "added_by": f.owner_login,
-            "last_used": s.identity.last_used.at().map(super::rfc3339),
+            "added_by": owner_login(s.identity),
+            "last_used": s.identity.last_used.at().map(crate::rule::rfc3339),
         }))]
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::github;
+    use crate::rule::testing::github;
     use nhi_api::{kinds::GITHUB_DEPLOY_KEY, GithubFacts, LastUsed};
 
     fn key(read_only: Option<bool>) -> usize {

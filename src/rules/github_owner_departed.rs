@@ -5,8 +5,10 @@
 //! organization notices. Nobody is left to answer for the credential, or to notice its misuse.
 //! Only judged when the member list (members and outside collaborators) could be read.
 
-use super::{at_login, github, Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::facts::{at_login, github, owner_login};
+use crate::rule::judge::departed_owner;
+use crate::rule::{Ctx, Subject};
 use nhi_api::{kinds, CredentialStatus};
 use serde_json::json;
 
@@ -18,6 +20,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Ownership,
     severity: Severity::High,
     providers: &["github"],
+    kinds: KINDS,
     owasp: &[Owasp::ImproperOffboarding],
     cis: &[],
     description: "The person who added a deploy key, or who owns a fine-grained PAT (granted or requested) or a SAML-authorized credential, is no longer a member or outside collaborator of the organization.",
@@ -33,18 +36,15 @@ const KINDS: &[&str] = &[
     kinds::GITHUB_CREDENTIAL_AUTHORIZATION,
 ];
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, _ctx: &Ctx<'_>) -> Vec<Finding> {
-        let Some(f) = github(s.identity, KINDS) else {
+        let (Some(f), Some(_)) = (github(s.identity), departed_owner(s.identity)) else {
             return Vec::new();
         };
-        if f.owner_in_org != Some(false) {
-            return Vec::new();
-        }
         let live = s.identity.credentials.iter().any(|c| {
             matches!(
                 c.status,
@@ -54,7 +54,7 @@ impl super::Rule for Rule {
         if !live {
             return Vec::new();
         }
-        let who = at_login(f.owner_login.as_deref());
+        let who = at_login(owner_login(s.identity));
         let message = match s.identity.kind.as_str() {
             kinds::GITHUB_DEPLOY_KEY => format!(
                 "Deploy key {} was added by {who}, who is no longer in the organization.",
@@ -70,7 +70,7 @@ impl super::Rule for Rule {
             ),
         };
         vec![Finding::new(&META, message).evidence(json!({
-            "owner": f.owner_login,
+            "owner": owner_login(s.identity),
             "owner_in_org": false,
             "repository": f.repository,
         }))]
@@ -79,22 +79,14 @@ impl super::Rule for Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::github;
+    use crate::rule::testing::github;
     use nhi_api::{kinds, GithubFacts, LastUsed};
 
     fn run(kind: &str, in_org: Option<bool>) -> usize {
-        github(
-            kind,
-            10,
-            LastUsed::Never,
-            GithubFacts {
-                owner_login: Some("bob".into()),
-                owner_in_org: in_org,
-                ..Default::default()
-            },
-        )
-        .run(&super::Rule)
-        .len()
+        github(kind, 10, LastUsed::Never, GithubFacts::default())
+            .owner("bob", in_org)
+            .run(&super::Rule)
+            .len()
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! PATs authorized for SSO are judged by their scopes: `admin:*`, `delete_repo` and
 //! `site_admin` reach far beyond what automation needs.
 
-use super::{github, is_write, Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::facts::{github, is_write, owner_login};
+use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;
 use serde_json::json;
 
@@ -19,6 +20,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::OverPrivilege,
     severity: Severity::High,
     providers: &["github"],
+    kinds: &[kinds::GITHUB_FINE_GRAINED_PAT, kinds::GITHUB_CREDENTIAL_AUTHORIZATION],
     owasp: &[Owasp::Overprivileged],
     cis: &[],
     description: "A fine-grained PAT has write or admin access on all repositories, or write/admin organization permissions (administration, members, secrets, personal access tokens); or a SAML-authorized classic PAT has admin:*, delete_repo or site_admin scopes.",
@@ -47,19 +49,13 @@ fn broad_scopes(scopes: &[String]) -> Vec<String> {
         .collect()
 }
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, _ctx: &Ctx<'_>) -> Vec<Finding> {
-        let Some(f) = github(
-            s.identity,
-            &[
-                kinds::GITHUB_FINE_GRAINED_PAT,
-                kinds::GITHUB_CREDENTIAL_AUTHORIZATION,
-            ],
-        ) else {
+        let Some(f) = github(s.identity) else {
             return Vec::new();
         };
         if s.identity.active_credentials().next().is_none() {
@@ -104,14 +100,14 @@ impl super::Rule for Rule {
             "repository_write": repo_write,
             "organization_admin": org_admin,
             "broad_scopes": scopes,
-            "owner": f.owner_login,
+            "owner": owner_login(s.identity),
         }))]
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::github;
+    use crate::rule::testing::github;
     use nhi_api::{kinds, GithubFacts, LastUsed};
 
     fn run(kind: &str, facts: GithubFacts) -> usize {

@@ -4,8 +4,9 @@
 //! deploy keys. GitHub keeps no record of their use, so their age is the one signal there is. A
 //! value set years ago has been readable by every workflow run (and every workflow change) since.
 
-use super::{day, github, rfc3339, Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::facts::github;
+use crate::rule::{day, rfc3339, Ctx, Subject};
 use nhi_api::kinds;
 use serde_json::json;
 
@@ -17,6 +18,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     severity: Severity::Medium,
     providers: &["github"],
+    kinds: &[kinds::GITHUB_ACTIONS_SECRET],
     owasp: &[Owasp::LongLivedSecrets, Owasp::SecretLeakage],
     cis: &[],
     description: "An organization, repository or environment Actions secret was last set longer ago than the threshold (default 365 days).",
@@ -25,19 +27,19 @@ static META: RuleMeta = RuleMeta {
     references: &["https://docs.github.com/en/actions/security-for-github-actions/security-guides/using-secrets-in-github-actions"],
 };
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, ctx: &Ctx<'_>) -> Vec<Finding> {
-        let Some(f) = github(s.identity, &[kinds::GITHUB_ACTIONS_SECRET]) else {
+        let Some(f) = github(s.identity) else {
             return Vec::new();
         };
         let Some(set) = f.updated_at else {
             return Vec::new();
         };
-        let max = i64::from(ctx.config.thresholds.github_secret_max_age_days);
+        let max = ctx.config.thresholds.github_secret_max_age_days.get();
         let age = ctx.days_since(set);
         if age <= max {
             return Vec::new();
@@ -80,7 +82,7 @@ impl super::Rule for Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{days_ago, github};
+    use crate::rule::testing::{days_ago, github};
     use nhi_api::{kinds, GithubFacts, LastUsed};
 
     fn run(kind: &str, updated: Option<i64>) -> usize {

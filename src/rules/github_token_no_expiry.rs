@@ -5,8 +5,9 @@
 //! pasted on and often the person who made it. A pending request for such a token is reported
 //! too: approving it would grant the never-expiring token access.
 
-use super::{day, github, lifetime_beyond, rfc3339, Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::judge::Lifetime;
+use crate::rule::{day, rfc3339, Ctx, Subject};
 use nhi_api::{kinds, CredentialStatus};
 use serde_json::json;
 
@@ -18,6 +19,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     severity: Severity::Medium,
     providers: &["github"],
+    kinds: KINDS,
     owasp: &[Owasp::LongLivedSecrets],
     cis: &[],
     description: "A fine-grained PAT (granted or requested) or a SAML-authorized classic PAT never expires, or expires more than the maximum lifetime (default 366 days) after it was granted.",
@@ -32,16 +34,13 @@ const KINDS: &[&str] = &[
     kinds::GITHUB_CREDENTIAL_AUTHORIZATION,
 ];
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, ctx: &Ctx<'_>) -> Vec<Finding> {
-        let Some(f) = github(s.identity, KINDS) else {
-            return Vec::new();
-        };
-        let max = i64::from(ctx.config.thresholds.github_token_max_lifetime_days);
+        let max = ctx.config.thresholds.github_token_max_lifetime_days.get();
         let pending = s.identity.kind == kinds::GITHUB_FINE_GRAINED_PAT_REQUEST;
         let what = if pending {
             "requests access with a token that"
@@ -58,19 +57,14 @@ impl super::Rule for Rule {
             })
             .filter_map(|c| {
                 let granted = c.created_at.or(s.identity.created_at);
-                let message = match (f.never_expires, c.expires_at, granted) {
-                    (Some(true), _, _) => {
-                        format!("{} {what} never expires.", s.identity.name)
-                    }
-                    (_, Some(exp), Some(g)) => {
-                        let days = lifetime_beyond(g, exp, max)?;
-                        format!(
-                            "{} {what} expires {}, {days} days after it was granted (maximum {max}).",
-                            s.identity.name,
-                            day(exp),
-                        )
-                    }
-                    _ => return None,
+                let lifetime = Lifetime::judge(c.expires, granted, max)?;
+                let message = match lifetime {
+                    Lifetime::Never => format!("{} {what} never expires.", s.identity.name),
+                    Lifetime::Beyond { expires, days } => format!(
+                        "{} {what} expires {}, {days} days after it was granted (maximum {max}).",
+                        s.identity.name,
+                        day(expires),
+                    ),
                 };
                 Some(
                     Finding::new(&META, message)
@@ -78,11 +72,11 @@ impl super::Rule for Rule {
                         .evidence(json!({
                             "credential": c.id,
                             "granted_at": granted.map(rfc3339),
-                            "expires_at": c.expires_at.map(rfc3339),
-                            "never_expires": f.never_expires == Some(true),
+                            "expires_at": c.expires.at().map(rfc3339),
+                            "never_expires": lifetime == Lifetime::Never,
                             "pending_request": pending,
                             "max_lifetime_days": max,
-                            "days_left": c.expires_at.map(|e| (e - ctx.now).num_days()),
+                            "days_left": c.expires.at().map(|e| (e - ctx.now).num_days()),
                         })),
                 )
             })
@@ -92,24 +86,20 @@ impl super::Rule for Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{days_ago, github};
-    use nhi_api::{kinds, CredentialStatus, GithubFacts, LastUsed};
+    use crate::rule::testing::{days_ago, github};
+    use nhi_api::{kinds, CredentialStatus, Expiry, GithubFacts, LastUsed};
 
     fn case(
         kind: &str,
         never: Option<bool>,
         expires_in_days: Option<i64>,
-    ) -> crate::rules::testing::Case {
-        let mut c = github(
-            kind,
-            10,
-            LastUsed::Never,
-            GithubFacts {
-                never_expires: never,
-                ..Default::default()
-            },
-        );
-        c.identity.credentials[0].expires_at = expires_in_days.map(|d| days_ago(10 - d));
+    ) -> crate::rule::testing::Case {
+        let mut c = github(kind, 10, LastUsed::Never, GithubFacts::default());
+        c.identity.credentials[0].expires = match (never, expires_in_days) {
+            (Some(true), _) => Expiry::Never,
+            (_, Some(d)) => Expiry::At(days_ago(10 - d)),
+            _ => Expiry::Unknown,
+        };
         c
     }
 

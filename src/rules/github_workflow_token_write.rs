@@ -5,8 +5,9 @@
 //! injectable step (a pull request title in a `run:` line, a compromised action) becomes write
 //! access to the repository. Read by default, with write granted per job, is the safe setting.
 
-use super::{github, Ctx, Subject};
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::rule::facts::github;
+use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;
 use serde_json::json;
 
@@ -18,6 +19,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::OverPrivilege,
     severity: Severity::Medium,
     providers: &["github"],
+    kinds: &[kinds::GITHUB_WORKFLOW_TOKEN],
     owasp: &[Owasp::Overprivileged],
     cis: &[],
     description: "The organization's default workflow permissions are read and write: every workflow run's GITHUB_TOKEN can write to its repository unless the workflow narrows it.",
@@ -26,13 +28,13 @@ static META: RuleMeta = RuleMeta {
     references: &["https://docs.github.com/en/organizations/managing-organization-settings/disabling-or-limiting-github-actions-for-your-organization#setting-the-permissions-of-the-github_token-for-your-organization"],
 };
 
-impl super::Rule for Rule {
+impl crate::rule::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, s: &Subject<'_>, _ctx: &Ctx<'_>) -> Vec<Finding> {
-        let Some(f) = github(s.identity, &[kinds::GITHUB_WORKFLOW_TOKEN]) else {
+        let Some(f) = github(s.identity) else {
             return Vec::new();
         };
         if f.default_workflow_permissions.as_deref() != Some("write") {
@@ -51,7 +53,7 @@ impl super::Rule for Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::github;
+    use crate::rule::testing::github;
     use nhi_api::{kinds, GithubFacts, LastUsed};
 
     fn run(default: Option<&str>) -> usize {

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Version of the saved-inventory format (`nhi collect`).
-pub const INVENTORY_SCHEMA_VERSION: u32 = 1;
+pub const INVENTORY_SCHEMA_VERSION: u32 = 2;
 
 /// How much of a source could be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -55,6 +55,130 @@ pub struct SourceReport {
     /// What is missing and how to fix it; `None` when status is `ok` and there is nothing to say.
     #[serde(default)]
     pub message: Option<String>,
+}
+
+impl SourceReport {
+    /// A source with `status` and nothing said yet. Prefer the named builders below.
+    pub fn new(
+        connector: impl Into<String>,
+        scope: impl Into<String>,
+        origin: impl Into<String>,
+        status: SourceStatus,
+    ) -> Self {
+        SourceReport {
+            connector: connector.into(),
+            scope: scope.into(),
+            origin: origin.into(),
+            kind: None,
+            status,
+            identities: 0,
+            message: None,
+        }
+    }
+
+    /// Everything was read.
+    pub fn ok(
+        connector: impl Into<String>,
+        scope: impl Into<String>,
+        origin: impl Into<String>,
+    ) -> Self {
+        Self::new(connector, scope, origin, SourceStatus::Ok)
+    }
+
+    /// Nothing usable was read; `message` names the input and the fix.
+    pub fn failed(
+        connector: impl Into<String>,
+        scope: impl Into<String>,
+        origin: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::new(connector, scope, origin, SourceStatus::Failed).message(message)
+    }
+
+    /// Some of it was read; `message` says what is missing and why.
+    pub fn partial(
+        connector: impl Into<String>,
+        scope: impl Into<String>,
+        origin: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::new(connector, scope, origin, SourceStatus::Partial).message(message)
+    }
+
+    /// Deliberately not read; `message` says why and what would allow it.
+    pub fn skipped(
+        connector: impl Into<String>,
+        scope: impl Into<String>,
+        origin: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::new(connector, scope, origin, SourceStatus::Skipped).message(message)
+    }
+
+    /// The identity kind the source covers.
+    pub fn kind(mut self, kind: impl Into<String>) -> Self {
+        self.kind = Some(kind.into());
+        self
+    }
+
+    /// How many identities were read from it.
+    pub fn identities(mut self, n: usize) -> Self {
+        self.identities = n;
+        self
+    }
+
+    /// What to tell a person about it.
+    pub fn message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
+
+    /// The report of an API source read with one credential: `failed` when the credential was
+    /// refused (`refused` says how, `fix` what to do about it), `partial` when `problems` says
+    /// something is missing, else `ok`.
+    pub fn api(
+        connector: impl Into<String>,
+        scope: impl Into<String>,
+        origin: impl Into<String>,
+        identities: usize,
+        problems: &[String],
+        refused: Option<&dyn std::fmt::Display>,
+        fix: &str,
+    ) -> Self {
+        let report = match refused {
+            Some(stop) => Self::failed(
+                connector,
+                scope,
+                origin,
+                format!("the key was refused ({stop}). {fix}"),
+            ),
+            None if problems.is_empty() => Self::ok(connector, scope, origin),
+            None => Self::partial(connector, scope, origin, problems.join("; ")),
+        };
+        report.identities(identities)
+    }
+
+    /// A message when there is one (an empty one is none).
+    pub fn message_if(mut self, message: Option<String>) -> Self {
+        self.message = message.filter(|m| !m.is_empty());
+        self
+    }
+}
+
+/// An error with its causes, as one line: `outer: cause: root cause`. A cause whose text the line
+/// already holds is left out (many errors repeat their source in their own message).
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !more.is_empty() && !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = s.source();
+    }
+    text
 }
 
 /// Everything collected: identities, the policy documents they refer to, and what was read.

@@ -9,12 +9,13 @@
 //! metadata only. Tokens that connectors need to authenticate live in [`Secret`], whose `Debug`
 //! and `Display` print `***`.
 
+pub mod import;
 mod inventory;
 mod model;
 pub mod policy;
 mod secret;
 
-pub use inventory::{Inventory, SourceReport, SourceStatus, INVENTORY_SCHEMA_VERSION};
+pub use inventory::{error_chain, Inventory, SourceReport, SourceStatus, INVENTORY_SCHEMA_VERSION};
 pub use model::*;
 pub use secret::Secret;
 

@@ -88,6 +88,28 @@ impl LastUsed {
     }
 }
 
+/// When a credential expires, as far as the source can tell.
+///
+/// Like [`LastUsed`], "never" and "unknown" differ: a token the provider says never expires is
+/// judged; one whose expiry the source does not report is not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Expiry {
+    #[default]
+    Unknown,
+    Never,
+    At(DateTime<Utc>),
+}
+
+impl Expiry {
+    pub fn at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Expiry::At(t) => Some(*t),
+            _ => None,
+        }
+    }
+}
+
 /// A non-human identity: a principal that software (not a person) authenticates as.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Identity {
@@ -181,9 +203,31 @@ fn yes() -> bool {
 /// Who answers for an identity, and how nhi knows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Owner {
+    /// A login, an e-mail address or a team name.
     pub value: String,
     /// Where the owner came from, e.g. `tag:owner`, `added_by`, `created_by`.
     pub source: String,
+    /// Whether the owner is still a member of the organization (or project) the identity lives
+    /// in: `Some(false)` when the member list was read and the owner is not on it, `None` when
+    /// it could not be told (no member list, or an owner that is a team or a service account).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+}
+
+impl Owner {
+    pub fn new(value: impl Into<String>, source: impl Into<String>) -> Self {
+        Owner {
+            value: value.into(),
+            source: source.into(),
+            active: None,
+        }
+    }
+
+    /// The same owner, with whether it is still a member.
+    pub fn active(mut self, active: Option<bool>) -> Self {
+        self.active = active;
+        self
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -209,7 +253,7 @@ pub struct Credential {
     #[serde(default)]
     pub last_used: LastUsed,
     #[serde(default)]
-    pub expires_at: Option<DateTime<Utc>>,
+    pub expires: Expiry,
     /// Provider details that help a person, e.g. the last region and service a key was used with.
     #[serde(default)]
     pub details: BTreeMap<String, String>,
@@ -343,10 +387,6 @@ pub struct AiKey {
     /// OpenAI's `owner_project_access`: whether the owner still has access to the project.
     #[serde(default)]
     pub owner_project_access: Option<String>,
-    /// Whether the owner (or creator) is still a member of the organization; `None` when the
-    /// member list could not be read.
-    #[serde(default)]
-    pub owner_in_org: Option<bool>,
     /// The provider's own redacted form of the key (`sk-abc...def`); never the key.
     #[serde(default)]
     pub redacted_hint: Option<String>,
@@ -383,17 +423,6 @@ pub struct GithubFacts {
     pub enabled: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suspended_at: Option<DateTime<Utc>>,
-    /// Login of the person who owns or created the identity (PAT owner, deploy key `added_by`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owner_login: Option<String>,
-    /// Whether that person is still a member (or outside collaborator) of the organization;
-    /// `None` when the member list could not be read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owner_in_org: Option<bool>,
-    /// Whether the token never expires: `Some(true)` when GitHub says it has no expiry,
-    /// `None` when the source does not say.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub never_expires: Option<bool>,
     /// Organization secrets: `all`, `private` or `selected`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visibility: Option<String>,

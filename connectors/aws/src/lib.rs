@@ -7,17 +7,25 @@
 //!   (base64 `Content`).
 //!
 //! and normalizes them into the model of `nhi-api`. Files are added one by one to an
-//! [`AwsImport`], which joins them by account and ARN when [`AwsImport::finish`] is called.
-//! Parsing is kept apart from normalization: [`gaad`] and [`credential_report`] read payloads,
-//! `normalize` (pure) maps them to identities.
+//! [`AwsImport`] (the `--from` importer), which joins them by account and ARN when it finishes;
+//! [`AwsLive`] reads the same data through the API (one account, named accounts or a whole
+//! organization).
+//!
+//! Layout: [`types`] holds the wire formats, [`fetch`] every API call, `normalize` (pure) maps
+//! payloads to identities.
 
-pub mod credential_report;
-pub mod gaad;
-pub mod live;
+pub mod fetch;
 mod normalize;
+#[cfg(test)]
+mod robustness;
+pub mod types;
+
+pub use fetch::{AwsLive, LiveOptions};
+pub use types::{credential_report, gaad};
 
 use base64::Engine;
-use nhi_api::{Inventory, SourceReport, SourceStatus};
+use nhi_api::import::{json_error_message, Importer, JsonShape, Sniffed};
+use nhi_api::{Inventory, SourceReport};
 use serde::Deserialize;
 
 pub const CONNECTOR: &str = "aws";
@@ -60,7 +68,7 @@ impl AwsImport {
         Self::default()
     }
 
-    /// Whether a CSV text looks like a credential report.
+    /// Whether a text looks like a credential report (CSV).
     pub fn is_credential_report(text: &str) -> bool {
         text.trim_start_matches('\u{feff}')
             .trim_start()
@@ -123,15 +131,8 @@ impl AwsImport {
     }
 
     fn fail(&mut self, origin: &str, message: String) {
-        self.failed.push(SourceReport {
-            kind: None,
-            connector: CONNECTOR.to_string(),
-            scope: String::new(),
-            origin: origin.to_string(),
-            status: SourceStatus::Failed,
-            identities: 0,
-            message: Some(message),
-        });
+        self.failed
+            .push(SourceReport::failed(CONNECTOR, "", origin, message));
     }
 
     /// Join every file added so far by account and normalize.
@@ -143,18 +144,46 @@ impl AwsImport {
     }
 }
 
-/// A serde_json error as a sentence with its line and column and what to run instead.
-pub fn json_error_message(e: &serde_json::Error, hint: &str) -> String {
-    use serde_json::error::Category;
-    let what = match e.classify() {
-        Category::Eof => "the JSON ends early (is the file truncated?)".to_string(),
-        Category::Syntax => "not valid JSON".to_string(),
-        Category::Data => "unexpected JSON content".to_string(),
-        Category::Io => "could not be read".to_string(),
-    };
-    format!(
-        "{what} at line {} column {}: {e}; {hint}",
-        e.line(),
-        e.column()
-    )
+/// GAAD keys: an object with any of them is a GAAD export (or one of its pages).
+const GAAD_KEYS: &[&str] = &[
+    "UserDetailList",
+    "RoleDetailList",
+    "GroupDetailList",
+    "Policies",
+];
+
+impl Importer for AwsImport {
+    fn accepts(&self) -> &'static str {
+        "a GetAccountAuthorizationDetails export (aws iam get-account-authorization-details --output json), an IAM credential report (CSV, or the JSON of aws iam get-credential-report)"
+    }
+
+    fn claims(&self, file: &Sniffed<'_>) -> bool {
+        match &file.json {
+            Some(shape @ JsonShape::Object(_)) => {
+                GAAD_KEYS.iter().any(|k| shape.object_has(k))
+                    || (shape.object_has("Content") && shape.object_has("ReportFormat"))
+            }
+            Some(JsonShape::List(_)) => false,
+            None => file.text.is_some_and(Self::is_credential_report),
+        }
+    }
+
+    fn add(&mut self, origin: &str, bytes: &[u8], file: &Sniffed<'_>) {
+        match (&file.json, file.text) {
+            (Some(shape), _) if GAAD_KEYS.iter().any(|k| shape.object_has(k)) => {
+                self.add_gaad(origin, bytes)
+            }
+            (Some(_), _) => self.add_credential_report_json(origin, bytes),
+            (None, Some(text)) => self.add_credential_report_csv(origin, text),
+            (None, None) => self.fail(origin, format!("the file is not UTF-8 text; {REPORT_HINT}")),
+        }
+    }
+
+    fn is_used(&self) -> bool {
+        !(self.gaads.is_empty() && self.reports.is_empty() && self.failed.is_empty())
+    }
+
+    fn finish(self: Box<Self>) -> Inventory {
+        AwsImport::finish(*self)
+    }
 }

@@ -1,13 +1,13 @@
 //! Pure mapping from parsed GAAD and credential-report files to the normalized model.
 
-use crate::credential_report::ReportRow;
-use crate::gaad::{
+use crate::types::credential_report::ReportRow;
+use crate::types::gaad::{
     self, account_of, AttachedPolicy, GroupDetail, InlinePolicy, ManagedPolicyDetail,
 };
 use crate::{GaadFile, ReportFile, CONNECTOR};
 use nhi_api::{
-    credential_kinds, kinds, providers, ConsoleAccess, Credential, CredentialStatus, Identity,
-    Inventory, LastUsed, Native, Permission, PermissionSource, PolicyRef, SourceReport,
+    credential_kinds, kinds, providers, ConsoleAccess, Credential, CredentialStatus, Expiry,
+    Identity, Inventory, LastUsed, Native, Permission, PermissionSource, PolicyRef, SourceReport,
     SourceStatus,
 };
 use std::collections::{BTreeMap, BTreeSet};
@@ -205,18 +205,15 @@ pub(crate) fn normalize(gaads: &[GaadFile], reports: &[ReportFile]) -> Inventory
             parts.push(text);
         }
         parts.extend(notes.get(origin).into_iter().flatten().cloned());
-        inventory.sources.push(SourceReport {
-            kind: None,
-            connector: CONNECTOR.to_string(),
-            scope: scopes_of
-                .get(origin)
-                .map(|s| s.iter().copied().collect::<Vec<_>>().join(","))
-                .unwrap_or_default(),
-            origin: origin.to_string(),
-            status,
-            identities: per_origin.get(origin).copied().unwrap_or(0),
-            message: (!parts.is_empty()).then(|| parts.join(". ")),
-        });
+        let scope = scopes_of
+            .get(origin)
+            .map(|s| s.iter().copied().collect::<Vec<_>>().join(","))
+            .unwrap_or_default();
+        inventory.sources.push(
+            SourceReport::new(CONNECTOR, scope, origin, status)
+                .identities(per_origin.get(origin).copied().unwrap_or(0))
+                .message_if(Some(parts.join(". "))),
+        );
     }
     inventory
 }
@@ -562,7 +559,8 @@ fn report_credentials(row: &ReportRow) -> Vec<Credential> {
                 },
                 created_at: Some(k.last_rotated),
                 last_used: k.last_used,
-                expires_at: None,
+                // AWS access keys do not expire.
+                expires: Expiry::Never,
                 details,
             });
         }
@@ -579,7 +577,8 @@ fn report_credentials(row: &ReportRow) -> Vec<Credential> {
                 },
                 created_at: Some(c.last_rotated),
                 last_used: LastUsed::Unknown,
-                expires_at: None,
+                // The certificate's own validity is not in the credential report.
+                expires: Expiry::Unknown,
                 details: BTreeMap::new(),
             });
         }

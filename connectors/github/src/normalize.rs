@@ -5,8 +5,8 @@ use crate::types::{
     WorkflowPermissions,
 };
 use nhi_api::{
-    credential_kinds, kinds, providers, Credential, CredentialStatus, GithubFacts, Identity,
-    LastUsed, Native, Owner,
+    credential_kinds, kinds, providers, Credential, CredentialStatus, Expiry, GithubFacts,
+    Identity, LastUsed, Native, Owner,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -70,14 +70,11 @@ impl OrgData {
         i
     }
 
-    fn owned(&self, login: Option<&str>, source: &str, facts: &mut GithubFacts) -> Option<Owner> {
+    /// The person who owns or created an identity, and whether they are still in the
+    /// organization.
+    fn owned(&self, login: Option<&str>, source: &str) -> Option<Owner> {
         let login = login.filter(|l| !l.is_empty())?;
-        facts.owner_login = Some(login.to_string());
-        facts.owner_in_org = self.in_org(login, source == "added_by");
-        Some(Owner {
-            value: login.to_string(),
-            source: source.to_string(),
-        })
+        Some(Owner::new(login, source).active(self.in_org(login, source == "added_by")))
     }
 }
 
@@ -89,18 +86,12 @@ fn last_used(p: Presence) -> LastUsed {
     }
 }
 
-fn never_expires(p: Presence) -> Option<bool> {
+/// A token's expiry: `null` means it never expires.
+fn expiry(p: Presence) -> Expiry {
     match p {
-        Presence::Absent => None,
-        Presence::Null => Some(true),
-        Presence::At(_) => Some(false),
-    }
-}
-
-fn expires_at(p: Presence) -> Option<chrono::DateTime<chrono::Utc>> {
-    match p {
-        Presence::At(t) => Some(t),
-        _ => None,
+        Presence::Absent => Expiry::Unknown,
+        Presence::Null => Expiry::Never,
+        Presence::At(t) => Expiry::At(t),
     }
 }
 
@@ -136,13 +127,13 @@ pub fn identities(d: &OrgData) -> Vec<Identity> {
             .title
             .clone()
             .unwrap_or_else(|| format!("key {}", key.id));
-        let mut facts = GithubFacts {
+        let facts = GithubFacts {
             repository: Some(repo.clone()),
             read_only: key.read_only,
             enabled: key.enabled,
             ..Default::default()
         };
-        let owner = d.owned(key.added_by.as_deref(), "added_by", &mut facts);
+        let owner = d.owned(key.added_by.as_deref(), "added_by");
         let mut i = d.identity(
             kinds::GITHUB_DEPLOY_KEY,
             format!("github:{repo}/deploy_key/{}", key.id),
@@ -162,7 +153,8 @@ pub fn identities(d: &OrgData) -> Vec<Identity> {
             },
             created_at: key.created_at,
             last_used: i.last_used,
-            expires_at: None,
+            // Deploy keys cannot be given an expiry.
+            expires: Expiry::Never,
             details: BTreeMap::from([(
                 "access".to_string(),
                 match key.read_only {
@@ -232,17 +224,12 @@ fn fine_grained_pat(d: &OrgData, pat: &FineGrainedPat, pending: bool) -> Identit
         .clone()
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| format!("token {token_id}"));
-    let mut facts = GithubFacts {
+    let facts = GithubFacts {
         repository_selection: pat.repository_selection.clone(),
         permissions: pat.permissions.clone(),
-        never_expires: never_expires(pat.token_expires_at),
         ..Default::default()
     };
-    let owner = d.owned(
-        pat.owner.as_ref().map(|o| o.login.as_str()),
-        "token_owner",
-        &mut facts,
-    );
+    let owner = d.owned(pat.owner.as_ref().map(|o| o.login.as_str()), "token_owner");
     let mut i = d.identity(kind, id, name, &path);
     i.created_at = if pending {
         pat.created_at
@@ -269,7 +256,7 @@ fn fine_grained_pat(d: &OrgData, pat: &FineGrainedPat, pending: bool) -> Identit
         status,
         created_at: i.created_at,
         last_used: i.last_used,
-        expires_at: expires_at(pat.token_expires_at),
+        expires: expiry(pat.token_expires_at),
         details,
     });
     i.native = Native::Github(facts);
@@ -289,18 +276,12 @@ fn credential_authorization(d: &OrgData, ca: &CredentialAuthorization) -> Identi
         .filter(|t| !t.is_empty())
         .or(ca.credential_type.clone())
         .unwrap_or_else(|| "credential".into());
-    let mut facts = GithubFacts {
+    let facts = GithubFacts {
         credential_type: ca.credential_type.clone(),
         scopes: ca.scopes.clone(),
-        // SSH keys have no expiry to set; only tokens are judged on it.
-        never_expires: if ssh {
-            None
-        } else {
-            never_expires(ca.authorized_credential_expires_at)
-        },
         ..Default::default()
     };
-    let owner = d.owned(Some(&ca.login), "login", &mut facts);
+    let owner = d.owned(Some(&ca.login), "login");
     let mut i = d.identity(
         kinds::GITHUB_CREDENTIAL_AUTHORIZATION,
         format!("github:{org}/credential/{}", ca.credential_id),
@@ -321,7 +302,11 @@ fn credential_authorization(d: &OrgData, ca: &CredentialAuthorization) -> Identi
         status: CredentialStatus::Active,
         created_at: ca.credential_authorized_at,
         last_used: i.last_used,
-        expires_at: expires_at(ca.authorized_credential_expires_at),
+        expires: match expiry(ca.authorized_credential_expires_at) {
+            // SSH keys have no expiry to set: a missing one says nothing.
+            Expiry::Never if ssh => Expiry::Unknown,
+            e => e,
+        },
         details: BTreeMap::new(),
     });
     i.native = Native::Github(facts);
@@ -362,7 +347,7 @@ fn actions_secret(
         // The value's age is what rotation is about.
         created_at: secret.updated_at.or(secret.created_at),
         last_used: LastUsed::Unknown,
-        expires_at: None,
+        expires: Expiry::Unknown,
         details: BTreeMap::new(),
     });
     i.native = Native::Github(GithubFacts {
@@ -413,7 +398,7 @@ mod tests {
         let Native::Github(f) = &i.native else {
             panic!("github facts")
         };
-        assert_eq!(f.owner_in_org, Some(false));
+        assert_eq!(i.owner.as_ref().and_then(|o| o.active), Some(false));
         assert_eq!(f.read_only, Some(false));
     }
 
@@ -424,10 +409,7 @@ mod tests {
         };
         let departed = |d: &OrgData| {
             let ids = identities(d);
-            match &ids[0].native {
-                Native::Github(f) => f.owner_in_org,
-                _ => None,
-            }
+            ids[0].owner.as_ref().and_then(|o| o.active)
         };
         let mut d = data();
         d.deploy_keys.push(("acme/api".into(), key("Vendor")));
@@ -447,10 +429,7 @@ mod tests {
                 .expect("pat");
         d.pats.push(pat);
         let ids = identities(&d);
-        let Native::Github(f) = &ids[0].native else {
-            panic!("github facts")
-        };
-        assert_eq!(f.owner_in_org, None);
-        assert_eq!(f.never_expires, Some(true));
+        assert_eq!(ids[0].owner.as_ref().map(|o| o.active), Some(None));
+        assert_eq!(ids[0].credentials[0].expires, Expiry::Never);
     }
 }

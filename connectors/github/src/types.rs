@@ -228,6 +228,51 @@ pub struct Member {
     pub login: String,
 }
 
+/// The GraphQL answer to the repository query (`fetch`): repositories 100 at a time, each with
+/// its deploy-key count and environments.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GqlData {
+    pub organization: Option<GqlOrg>,
+}
+#[derive(Deserialize)]
+pub struct GqlOrg {
+    pub repositories: GqlRepos,
+}
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GqlRepos {
+    pub page_info: GqlPageInfo,
+    #[serde(default)]
+    pub nodes: Vec<Option<GqlRepo>>,
+}
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GqlPageInfo {
+    pub has_next_page: bool,
+    pub end_cursor: Option<String>,
+}
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GqlRepo {
+    pub name: String,
+    pub owner: Account,
+    pub deploy_keys: Option<GqlCount>,
+    pub environments: Option<GqlEnvironments>,
+}
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GqlCount {
+    pub total_count: u64,
+}
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GqlEnvironments {
+    pub total_count: u64,
+    #[serde(default)]
+    pub nodes: Vec<Option<Environment>>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -185,37 +185,6 @@ impl<T> Listing<T> {
     }
 }
 
-/// The source report of an API connector: `failed` when the first listing was refused (with
-/// `fix`, what key is needed), `partial` when anything is missing, else `ok`.
-pub fn source_report(
-    connector: &str,
-    origin: &str,
-    scope: &str,
-    identities: usize,
-    problems: &[String],
-    refused: Option<&Incomplete>,
-    fix: &str,
-) -> nhi_api::SourceReport {
-    use nhi_api::SourceStatus;
-    let (status, message) = match refused {
-        Some(stop) => (
-            SourceStatus::Failed,
-            Some(format!("the key was refused ({stop}). {fix}")),
-        ),
-        None if problems.is_empty() => (SourceStatus::Ok, None),
-        None => (SourceStatus::Partial, Some(problems.join("; "))),
-    };
-    nhi_api::SourceReport {
-        kind: None,
-        connector: connector.to_string(),
-        scope: scope.to_string(),
-        origin: origin.to_string(),
-        status,
-        identities,
-        message,
-    }
-}
-
 pub struct Client {
     http: reqwest::Client,
     base: Url,
@@ -510,11 +479,12 @@ fn without_url(e: &reqwest::Error) -> String {
             .replace(&format!(" ({url})"), "")
             .replace(url.as_str(), "");
     }
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
+    if let Some(source) = std::error::Error::source(e) {
+        let causes = nhi_api::error_chain(source);
+        if !text.contains(&causes) {
+            text.push_str(": ");
+            text.push_str(&causes);
+        }
     }
     text
 }

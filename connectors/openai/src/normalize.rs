@@ -3,8 +3,8 @@
 use crate::types::{AdminApiKey, Project, ProjectApiKey, ServiceAccount, User};
 use chrono::{DateTime, Utc};
 use nhi_api::{
-    credential_kinds, kinds, providers, AiKey, Credential, CredentialStatus, Identity, LastUsed,
-    Native, Owner,
+    credential_kinds, kinds, providers, AiKey, Credential, CredentialStatus, Expiry, Identity,
+    LastUsed, Native, Owner,
 };
 use std::collections::{BTreeMap, HashSet};
 
@@ -52,7 +52,8 @@ fn key_credential(
         status: CredentialStatus::Active,
         created_at: time(created),
         last_used: last_used(used),
-        expires_at: time(expires),
+        // OpenAI keys without an expiry (every project key) never expire.
+        expires: time(expires).map_or(Expiry::Never, Expiry::At),
         details: BTreeMap::new(),
     }
 }
@@ -140,22 +141,24 @@ pub fn normalize(f: &Fetched, origin: &str) -> Vec<Identity> {
                 (Some(u), _) => (
                     Some("user"),
                     Some(u.id.clone()),
-                    Some(Owner {
-                        value: u
-                            .email
-                            .clone()
-                            .or_else(|| u.name.clone())
-                            .unwrap_or_else(|| u.id.clone()),
-                        source: "owner.user".to_string(),
-                    }),
+                    Some(
+                        Owner::new(
+                            u.email
+                                .clone()
+                                .or_else(|| u.name.clone())
+                                .unwrap_or_else(|| u.id.clone()),
+                            "owner.user",
+                        )
+                        .active(in_org(&u.id)),
+                    ),
                 ),
                 (None, Some(s)) => (
                     Some("service_account"),
                     Some(s.id.clone()),
-                    Some(Owner {
-                        value: s.name.clone().unwrap_or_else(|| s.id.clone()),
-                        source: "owner.service_account".to_string(),
-                    }),
+                    Some(Owner::new(
+                        s.name.clone().unwrap_or_else(|| s.id.clone()),
+                        "owner.service_account",
+                    )),
                 ),
                 (None, None) => (k.owner.kind.as_deref(), None, None),
             };
@@ -165,10 +168,6 @@ pub fn normalize(f: &Fetched, origin: &str) -> Vec<Identity> {
                 project_name: project_name.clone(),
                 project_archived: project.archived(),
                 owner_type: owner_type.map(str::to_string),
-                owner_in_org: match (owner_type, owner_id.as_deref()) {
-                    (Some("user"), Some(uid)) => in_org(uid),
-                    _ => None,
-                },
                 owner_id,
                 owner_project_access: k.owner_project_access.clone(),
                 redacted_hint: k.redacted_value.clone(),
@@ -205,15 +204,17 @@ pub fn normalize(f: &Fetched, origin: &str) -> Vec<Identity> {
             .name
             .clone()
             .or_else(|| k.owner.id.clone())
-            .map(|value| Owner {
-                value,
-                source: format!("owner.{}", owner_type.as_deref().unwrap_or("unknown")),
+            .map(|value| {
+                Owner::new(
+                    value,
+                    format!("owner.{}", owner_type.as_deref().unwrap_or("unknown")),
+                )
+                .active(match (owner_type.as_deref(), k.owner.id.as_deref()) {
+                    (Some("user"), Some(uid)) => in_org(uid),
+                    _ => None,
+                })
             });
         id.native = Native::AiKey(AiKey {
-            owner_in_org: match (owner_type.as_deref(), k.owner.id.as_deref()) {
-                (Some("user"), Some(uid)) => in_org(uid),
-                _ => None,
-            },
             owner_type,
             owner_id: k.owner.id.clone(),
             redacted_hint: k.redacted_value.clone(),
@@ -315,7 +316,7 @@ mod tests {
         let Native::AiKey(native) = &user_key.native else {
             panic!("ai key")
         };
-        assert_eq!(native.owner_in_org, Some(false));
+        assert_eq!(user_key.owner.as_ref().and_then(|o| o.active), Some(false));
         assert_eq!(native.owner_project_access.as_deref(), Some("inactive"));
         assert_eq!(user_key.credentials[0].last_used, LastUsed::Never);
         let admin = ids
@@ -328,10 +329,7 @@ mod tests {
             LastUsed::Never,
             "nonsense time is not a use"
         );
-        let Native::AiKey(native) = &admin.native else {
-            panic!("ai key")
-        };
-        assert_eq!(native.owner_in_org, Some(true));
+        assert_eq!(admin.owner.as_ref().and_then(|o| o.active), Some(true));
     }
 
     #[test]
@@ -354,9 +352,6 @@ mod tests {
             users: None,
         };
         let ids = normalize(&fetched, "o");
-        let Native::AiKey(native) = &ids[0].native else {
-            panic!("ai key")
-        };
-        assert_eq!(native.owner_in_org, None);
+        assert_eq!(ids[0].owner.as_ref().map(|o| o.active), Some(None));
     }
 }

@@ -1,7 +1,7 @@
 //! No input makes the AWS parsers panic: arbitrary text, and the demo export with random parts
 //! replaced by values of the wrong type.
 
-use nhi_aws::AwsImport;
+use crate::AwsImport;
 use proptest::prelude::*;
 use serde_json::Value;
 

@@ -7,8 +7,8 @@ use crate::policy::{Effective, PolicyIndex};
 use chrono::{DateTime, TimeZone, Utc};
 use nhi_api::policy::PolicyDocument;
 use nhi_api::{
-    credential_kinds, kinds, providers, ConsoleAccess, Credential, CredentialStatus, Identity,
-    Inventory, LastUsed, Native, Permission, PermissionSource,
+    credential_kinds, kinds, providers, ConsoleAccess, Credential, CredentialStatus, Expiry,
+    Identity, Inventory, LastUsed, Native, Permission, PermissionSource,
 };
 
 pub fn now() -> DateTime<Utc> {
@@ -32,17 +32,15 @@ pub fn ai_key(name: &str, created_days_ago: i64, last_used: LastUsed) -> Case {
     identity.scope = "proj_1".into();
     identity.created_at = Some(days_ago(created_days_ago));
     identity.tags_known = false;
-    identity.owner = Some(nhi_api::Owner {
-        value: "alice@example.com".into(),
-        source: "owner.user".into(),
-    });
+    identity.owner =
+        Some(nhi_api::Owner::new("alice@example.com", "owner.user").active(Some(true)));
     identity.credentials.push(Credential {
         id: "key_1".into(),
         kind: credential_kinds::OPENAI_API_KEY.into(),
         status: CredentialStatus::Active,
         created_at: Some(days_ago(created_days_ago)),
         last_used,
-        expires_at: None,
+        expires: Expiry::Never,
         details: Default::default(),
     });
     identity.native = Native::AiKey(nhi_api::AiKey {
@@ -50,7 +48,6 @@ pub fn ai_key(name: &str, created_days_ago: i64, last_used: LastUsed) -> Case {
         owner_type: Some("user".into()),
         owner_id: Some("user_1".into()),
         owner_project_access: Some("active".into()),
-        owner_in_org: Some(true),
         ..Default::default()
     });
     Case::of(identity)
@@ -74,19 +71,13 @@ pub fn github(
     identity.created_at = Some(days_ago(created_days_ago));
     identity.last_used = last_used;
     identity.tags_known = false;
-    if let Some(login) = &facts.owner_login {
-        identity.owner = Some(nhi_api::Owner {
-            value: login.clone(),
-            source: "added_by".into(),
-        });
-    }
     identity.credentials.push(Credential {
         id: "1".into(),
         kind: kind.into(),
         status: CredentialStatus::Active,
         created_at: Some(days_ago(created_days_ago)),
         last_used,
-        expires_at: None,
+        expires: Expiry::Unknown,
         details: Default::default(),
     });
     identity.native = Native::Github(facts);
@@ -170,7 +161,7 @@ impl Case {
             },
             created_at: Some(days_ago(created_days_ago)),
             last_used,
-            expires_at: None,
+            expires: Expiry::Never,
             details: Default::default(),
         });
         self
@@ -195,12 +186,22 @@ impl Case {
         self
     }
 
+    /// The person the source says owns the identity, and whether they are still a member.
+    pub fn owner(mut self, login: &str, active: Option<bool>) -> Self {
+        self.identity.owner = Some(nhi_api::Owner::new(login, "added_by").active(active));
+        self
+    }
+
     pub fn tag(mut self, k: &str, v: &str) -> Self {
         self.identity.tags.insert(k.into(), v.into());
         self
     }
 
+    /// Run one rule as the analyzer would: only on the kinds it declares.
     pub fn run(&self, rule: &dyn Rule) -> Vec<Finding> {
+        if !rule.meta().kinds.contains(&self.identity.kind.as_str()) {
+            return Vec::new();
+        }
         let index = PolicyIndex::build(&self.inventory.policies);
         let effective = Effective::of(&self.identity, &index);
         let owner = crate::owner::resolve(&self.identity, &self.config.ownership);

@@ -8,7 +8,7 @@
 //! the report. A call the account denies (or an emulator does not implement) leaves its signal
 //! unknown and says which permission to grant.
 
-use crate::gaad::{self, Gaad};
+use crate::types::gaad::{self, Gaad};
 use crate::AwsImport;
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -124,9 +124,10 @@ impl AwsLive {
     async fn targets(&self, base: &SdkConfig) -> Result<Vec<Target>, SourceReport> {
         let sts = aws_sdk_sts::Client::new(base);
         let caller = sts.get_caller_identity().send().await.map_err(|e| {
-            failed(
+            SourceReport::failed(
+                crate::CONNECTOR,
                 "",
-                &self.options.endpoint_url.clone().unwrap_or_else(|| "aws-api".into()),
+                self.options.endpoint_url.clone().unwrap_or_else(|| "aws-api".into()),
                 format!(
                     "sts:GetCallerIdentity failed ({}); if the credentials are the problem, configure them as for the aws CLI (AWS_PROFILE, aws sso login, environment variables, an instance role)",
                     describe(&e)
@@ -166,9 +167,10 @@ impl AwsLive {
         let mut pages = org.list_accounts().into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| {
-                failed(
+                SourceReport::failed(
+                crate::CONNECTOR,
                     "organization",
-                    &self.options.endpoint_url.clone().unwrap_or_else(|| "aws-api".into()),
+                    self.options.endpoint_url.clone().unwrap_or_else(|| "aws-api".into()),
                     format!(
                         "cannot list the organization's accounts ({}): run from the management account or a delegated administrator, and grant organizations:ListAccounts",
                         describe(&e)
@@ -204,7 +206,8 @@ impl AwsLive {
             Ok(inv) => inv,
             Err(_) => {
                 let mut inv = Inventory::default();
-                inv.sources.push(failed(
+                inv.sources.push(SourceReport::failed(
+                crate::CONNECTOR,
                     &target.account,
                     &origin,
                     format!(
@@ -243,7 +246,8 @@ impl AwsLive {
                     .await
                 {
                     let mut inv = Inventory::default();
-                    inv.sources.push(failed(
+                    inv.sources.push(SourceReport::failed(
+                crate::CONNECTOR,
                         &target.account,
                         origin,
                         format!(
@@ -266,7 +270,8 @@ impl AwsLive {
             Ok(g) => import.add_gaad_parsed(&format!("{origin} GetAccountAuthorizationDetails"), g),
             Err(e) => {
                 let mut inv = Inventory::default();
-                inv.sources.push(failed(
+                inv.sources.push(SourceReport::failed(
+                crate::CONNECTOR,
                     &target.account,
                     origin,
                     format!(
@@ -307,26 +312,18 @@ impl AwsLive {
             ));
         }
         if !notes.is_empty() {
-            inventory.sources.push(SourceReport {
-                kind: None,
-                connector: crate::CONNECTOR.to_string(),
-                scope: target.account.clone(),
-                origin: origin.to_string(),
-                status: SourceStatus::Ok,
-                identities: 0,
-                message: Some(notes.join("; ")),
-            });
+            inventory.sources.push(
+                SourceReport::ok(crate::CONNECTOR, &target.account, origin)
+                    .message(notes.join("; ")),
+            );
         }
         if !problems.is_empty() {
-            inventory.sources.push(SourceReport {
-                kind: None,
-                connector: crate::CONNECTOR.to_string(),
-                scope: target.account.clone(),
-                origin: origin.to_string(),
-                status: SourceStatus::Partial,
-                identities: 0,
-                message: Some(problems.join("; ")),
-            });
+            inventory.sources.push(SourceReport::partial(
+                crate::CONNECTOR,
+                &target.account,
+                origin,
+                problems.join("; "),
+            ));
         }
         inventory
     }
@@ -371,18 +368,6 @@ impl Connector for AwsLive {
     }
 }
 
-fn failed(scope: &str, origin: &str, message: String) -> SourceReport {
-    SourceReport {
-        kind: None,
-        connector: crate::CONNECTOR.to_string(),
-        scope: scope.to_string(),
-        origin: origin.to_string(),
-        status: SourceStatus::Failed,
-        identities: 0,
-        message: Some(message),
-    }
-}
-
 /// One source per account: the worst status, every message, every identity counted once.
 fn collapse_sources(inventory: &mut Inventory, account: &str, origin: &str) {
     let status = inventory
@@ -397,15 +382,9 @@ fn collapse_sources(inventory: &mut Inventory, account: &str, origin: &str) {
         .iter()
         .filter_map(|s| s.message.clone())
         .collect();
-    inventory.sources = vec![SourceReport {
-        kind: None,
-        connector: crate::CONNECTOR.to_string(),
-        scope: account.to_string(),
-        origin: origin.to_string(),
-        status,
-        identities: inventory.identities.len(),
-        message: (!messages.is_empty()).then(|| messages.join("; ")),
-    }];
+    inventory.sources = vec![SourceReport::new(crate::CONNECTOR, account, origin, status)
+        .identities(inventory.identities.len())
+        .message_if(Some(messages.join("; ")))];
 }
 
 /// An SDK error as "Code: message", else its HTTP status and display form.
@@ -420,17 +399,11 @@ fn describe<E: ProvideErrorMetadata + std::error::Error + 'static>(
             format!("HTTP {}: access denied", status.unwrap_or_default())
         }
         _ => {
-            let mut text = match status {
-                Some(code) => format!("HTTP {code}: {e}"),
-                None => e.to_string(),
-            };
-            let mut source = std::error::Error::source(e);
-            while let Some(s) = source {
-                text.push_str(": ");
-                text.push_str(&s.to_string());
-                source = s.source();
+            let text = nhi_api::error_chain(e);
+            match status {
+                Some(code) => format!("HTTP {code}: {text}"),
+                None => text,
             }
-            text
         }
     }
 }

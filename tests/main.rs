@@ -1,0 +1,17 @@
+//! nhi's integration tests, in one binary so that nhi and the AWS SDK are linked once. Each
+//! module drives the real `nhi` binary (or a connector) against files, moto, Prism or a scenario
+//! mock; `common` holds what they share.
+
+mod common;
+
+mod ai_providers;
+mod aws_live;
+mod aws_recorded;
+mod bad_input;
+mod docs;
+mod github_prism;
+mod github_scenario;
+mod prism_openai;
+mod renderers;
+mod sarif_validator;
+mod scan;
