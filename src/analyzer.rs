@@ -7,6 +7,7 @@
 use crate::config::Config;
 use crate::finding::{Finding, RuleMeta, Severity};
 use crate::policy::{Effective, PolicyIndex};
+use crate::privilege::{Estate, PrivilegeGraph};
 use crate::rule::facts::is_iam_principal;
 use crate::rule::{Ctx, Facts, Rule, Subject};
 use crate::rules;
@@ -109,7 +110,16 @@ pub fn analyze<'a>(inventory: &'a Inventory, config: &Config, now: DateTime<Utc>
         }
     }
     let empty = Effective::empty();
+    let started = std::time::Instant::now();
     let index = PolicyIndex::build(&inventory.policies);
+    let estate = Estate::new(inventory, &index, now);
+    let graph = PrivilegeGraph::build(inventory, &estate);
+    tracing::debug!(
+        nodes = graph.nodes.len(),
+        edges = graph.edge_count(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "privilege graph built"
+    );
     tracing::debug!(
         policies = index.len(),
         identities = inventory.identities.len(),
@@ -121,21 +131,25 @@ pub fn analyze<'a>(inventory: &'a Inventory, config: &Config, now: DateTime<Utc>
         now,
         config,
         facts: &facts,
+        graph: &graph,
+        estate: &estate,
     };
     let mut assessments: Vec<Assessment> = inventory
         .identities
         .par_iter()
-        .map(|identity| {
+        .enumerate()
+        .map(|(position, identity)| {
             let owner = crate::owner::resolve(identity, &config.ownership);
             let judged = !identity.provider_managed || config.aws.judge_service_linked_roles;
             let mut findings = Vec::new();
             let kind_rules = by_kind.get(identity.kind.as_str());
             if let (true, Some(kind_rules)) = (judged, kind_rules) {
                 // Effective permissions are an IAM idea; other kinds get none.
-                let computed = is_iam_principal(identity).then(|| Effective::of(identity, &index));
+                let computed = is_iam_principal(identity).then(|| estate.effective(identity));
                 let effective = computed.as_ref().unwrap_or(&empty);
                 let subject = Subject {
                     identity,
+                    node: graph.node_of(position),
                     effective,
                     trust: identity
                         .trust

@@ -10,6 +10,7 @@ pub mod config;
 pub mod finding;
 pub mod owner;
 pub mod policy;
+pub mod privilege;
 pub mod progress;
 pub mod render;
 pub mod report;

@@ -264,10 +264,20 @@ fn collect(args: CollectArgs, quiet: bool) -> anyhow::Result<u8> {
 }
 
 fn rules(args: RulesArgs) -> anyhow::Result<u8> {
-    let metas: Vec<_> = nhi::rules::all().into_iter().map(|r| r.meta()).collect();
+    let rules = nhi::rules::all();
     write_out(None, |w| match args.format {
         RulesFormat::Json => {
-            serde_json::to_writer_pretty(&mut *w, &metas).map_err(io::Error::from)?;
+            let list: Vec<serde_json::Value> = rules
+                .iter()
+                .map(|r| {
+                    let mut v = serde_json::to_value(r.meta()).unwrap_or_default();
+                    if let Some(catalog) = r.catalog() {
+                        v["catalog"] = catalog;
+                    }
+                    v
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *w, &list).map_err(io::Error::from)?;
             w.write_all(b"\n")
         }
         RulesFormat::Table => {
@@ -276,7 +286,8 @@ fn rules(args: RulesArgs) -> anyhow::Result<u8> {
                 .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
                 .set_width(table_width())
                 .set_header(vec!["Rule", "Category", "Severity", "OWASP"]);
-            for m in &metas {
+            for r in &rules {
+                let m = r.meta();
                 t.add_row(vec![
                     format!("{}\n{}", m.id, m.title),
                     m.category.as_str().to_string(),
@@ -291,10 +302,17 @@ fn rules(args: RulesArgs) -> anyhow::Result<u8> {
             if let Some(c) = t.column_mut(0) {
                 c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
             }
-            if let Some(c) = t.column_mut(0) {
-                c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+            writeln!(w, "{t}")?;
+            for r in &rules {
+                if let Some(n) = r.catalog().and_then(|c| c.as_array().map(Vec::len)) {
+                    writeln!(
+                        w,
+                        "{} checks {n} catalog entries; `nhi rules --format json` lists them.",
+                        r.meta().id
+                    )?;
+                }
             }
-            writeln!(w, "{t}")
+            Ok(())
         }
     })?;
     Ok(0)

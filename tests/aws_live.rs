@@ -315,6 +315,85 @@ fn organization_scan_reports_each_account_and_survives_one_failing() {
             .into_iter()
             .collect::<Vec<_>>()
     );
+    // The organization's guardrails are read: the SCP on the prod OU (members[0]) denies
+    // iam:PassRole, so the escalation planted in every member is neutralized there and only
+    // there.
+    let escalates = |account: &str| {
+        report["identities"]
+            .as_array()
+            .expect("ids")
+            .iter()
+            .any(|i| {
+                i["scope"] == account
+                    && i["name"].as_str().is_some_and(|n| n.starts_with("ci-"))
+                    && i["findings"].as_array().is_some_and(|f| {
+                        f.iter().any(|f| f["rule_id"] == "aws-privilege-escalation")
+                    })
+            })
+    };
+    assert!(!escalates(members[0]), "neutralized by the SCP on its OU");
+    assert!(escalates(members[1]), "the same path, no SCP");
+    let org_source = sources
+        .iter()
+        .find(|s| {
+            s["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("guardrails"))
+        })
+        .expect("the organization's guardrails are a source");
+    assert_eq!(org_source["status"], "ok", "{org_source}");
+    let live_message = org_source["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+
+    // The documented export script, run against the same organization, gives the same
+    // guardrails offline.
+    ensure_aws_cli();
+    let out = std::process::Command::new("bash")
+        .arg(root().join("docs/aws-organization-export.sh"))
+        .env("AWS_ACCESS_KEY_ID", parts[0])
+        .env("AWS_SECRET_ACCESS_KEY", parts[1])
+        .env("AWS_ENDPOINT_URL", &moto.url)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("bash runs the export script");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("organization.json");
+    std::fs::write(&file, &out.stdout).expect("write export");
+    let offline = scan_json(&[file.to_str().expect("utf-8 path")]);
+    let offline_message = offline["sources"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert_eq!(offline["sources"][0]["status"], "ok");
+    assert_eq!(
+        offline_message, live_message,
+        "the same organization, read both ways"
+    );
+    let collected = run(&["collect", "--from", file.to_str().expect("utf-8 path")]);
+    let inventory: Value = serde_json::from_str(&collected.stdout).expect("inventory");
+    let prod = &inventory["aws"]["organizations"][0]["accounts"][members[0]]["scp"];
+    let levels: Vec<&str> = prod
+        .as_array()
+        .expect("levels")
+        .iter()
+        .filter_map(|l| l["target"].as_str())
+        .collect();
+    assert_eq!(levels.len(), 3, "root, prod OU, account: {prod}");
+    assert!(levels[1].starts_with("ou-"));
+    assert!(prod[1]["policies"]
+        .as_array()
+        .expect("policies")
+        .iter()
+        .any(|p| p["name"] == "DenyPassRole"));
     assert!(
         !r.stdout.contains(parts[1]) && !r.stderr.contains(parts[1]),
         "secret key never printed"

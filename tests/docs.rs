@@ -58,3 +58,64 @@ fn published_json_schema_matches_the_report_type() {
         assert!(required.iter().any(|k| k == key), "{key}");
     }
 }
+
+/// The README's list of escalation paths is the catalog's (`nhi rules --format json`).
+/// Regenerate it with `NHI_UPDATE_README=1 cargo test --test integration docs::`.
+#[test]
+fn readme_lists_the_escalation_catalog() {
+    let r = run(&["rules", "--format", "json"]);
+    let rules: Vec<serde_json::Value> = serde_json::from_str(&r.stdout).expect("json");
+    let catalog = rules
+        .iter()
+        .find(|r| r["id"] == "aws-privilege-escalation")
+        .and_then(|r| r["catalog"].as_array())
+        .expect("the escalation rule exposes its catalog");
+    let judged = |j: &str| catalog.iter().filter(|p| p["judgement"] == j).count();
+    let mut block = format!(
+        "<!-- escalation-paths: generated from the catalog; a test keeps it in step -->\n{} paths: {} decided from IAM data, {} through resources IAM data does not list (judged on the roles that could be behind them, at medium confidence).\n\n| path | actions | category | judged |\n|---|---|---|---|\n",
+        catalog.len(),
+        judged("iam"),
+        judged("resources"),
+    );
+    for p in catalog {
+        let actions: Vec<String> = p["actions"]
+            .as_array()
+            .expect("actions")
+            .iter()
+            .filter_map(|a| a.as_str().map(|a| format!("`{a}`")))
+            .collect();
+        let id = p["id"].as_str().expect("id");
+        let link = match p["url"].as_str() {
+            Some(url) => format!("[{id}]({url})"),
+            None => id.to_string(),
+        };
+        block.push_str(&format!(
+            "| {link} | {} | {} | {} |\n",
+            actions.join(" + "),
+            p["category"].as_str().unwrap_or(""),
+            match p["judgement"].as_str() {
+                Some("iam") => "from IAM",
+                _ => "via resources",
+            }
+        ));
+    }
+    block.push_str("<!-- escalation-paths end -->");
+    let readme = read("README.md");
+    let start = readme
+        .find("<!-- escalation-paths:")
+        .expect("README has the escalation-paths block");
+    let end = readme
+        .find("<!-- escalation-paths end -->")
+        .expect("the block ends")
+        + "<!-- escalation-paths end -->".len();
+    if std::env::var_os("NHI_UPDATE_README").is_some() {
+        let updated = format!("{}{block}{}", &readme[..start], &readme[end..]);
+        std::fs::write(root().join("README.md"), updated).expect("write README");
+        return;
+    }
+    assert_eq!(
+        &readme[start..end],
+        block,
+        "README's escalation paths are stale: NHI_UPDATE_README=1 cargo test --test integration docs::"
+    );
+}

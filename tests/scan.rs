@@ -568,3 +568,39 @@ fn closed_stdout_exits_quietly() {
         out.status
     );
 }
+
+/// An AWS Organizations export (docs/aws-organization-export.sh) puts the demo account under a
+/// service control policy that denies writing IAM policies to everyone but terraform-ci:
+/// deploy-bot's self-escalation is gone, the rest stays.
+#[test]
+fn an_organization_export_applies_its_guardrails() {
+    let rules = |report: &Value, name: &str| -> Vec<String> {
+        report["identities"]
+            .as_array()
+            .expect("identities")
+            .iter()
+            .filter(|i| i["name"] == name)
+            .flat_map(|i| i["findings"].as_array().cloned().unwrap_or_default())
+            .filter_map(|f| f["rule_id"].as_str().map(str::to_string))
+            .collect()
+    };
+    let plain = demo_json();
+    assert!(rules(&plain, "deploy-bot").contains(&"aws-privilege-escalation".to_string()));
+    let guarded = scan_json(&["fixtures/demo", "fixtures/aws/organization.json"]);
+    assert!(
+        !rules(&guarded, "deploy-bot").contains(&"aws-privilege-escalation".to_string()),
+        "the SCP denies iam:PutUserPolicy"
+    );
+    assert!(rules(&guarded, "ops-automation").contains(&"aws-privilege-escalation".to_string()));
+    assert!(rules(&guarded, "terraform-ci").contains(&"aws-admin-access".to_string()));
+    let source = guarded["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .find(|s| s["origin"] == "fixtures/aws/organization.json")
+        .expect("the export is a source");
+    assert_eq!(source["status"], "ok");
+    assert!(source["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("organization o-wombat0001: guardrails of 2 account(s)")));
+}

@@ -24,11 +24,17 @@ pub trait Rule: Sync + Send {
     fn meta(&self) -> &'static RuleMeta;
     /// Judge one identity of a kind the metadata names.
     fn check(&self, subject: &Subject<'_>, ctx: &Ctx<'_>) -> Vec<Finding>;
+    /// A catalog the rule works from (the escalation paths), for `nhi rules --format json`.
+    fn catalog(&self) -> Option<serde_json::Value> {
+        None
+    }
 }
 
 /// What a rule judges: one identity and what the analyzer derived for it.
 pub struct Subject<'a> {
     pub identity: &'a Identity,
+    /// Its node in the privilege graph (AWS principals).
+    pub node: Option<crate::privilege::NodeId>,
     /// Effective permissions (IAM users and roles; empty for every other kind).
     pub effective: &'a Effective<'a>,
     /// The identity's trust policy, when it has one.
@@ -42,6 +48,10 @@ pub struct Ctx<'a> {
     pub now: DateTime<Utc>,
     pub config: &'a Config,
     pub facts: &'a Facts,
+    /// Who can become whom across the scanned AWS estate.
+    pub graph: &'a crate::privilege::PrivilegeGraph<'a>,
+    /// How any AWS principal's effective permissions are computed (for evidence).
+    pub estate: &'a crate::privilege::Estate<'a>,
 }
 
 impl Ctx<'_> {

@@ -4,6 +4,7 @@ use super::{Ctx, Rule, Subject};
 use crate::config::Config;
 use crate::finding::Finding;
 use crate::policy::{Effective, PolicyIndex};
+use crate::privilege::{Estate, PrivilegeGraph};
 use chrono::{DateTime, TimeZone, Utc};
 use nhi_api::policy::PolicyDocument;
 use nhi_api::{
@@ -197,22 +198,46 @@ impl Case {
         self
     }
 
+    /// Another principal of the same estate (a role to pass, a user to take over).
+    pub fn with(mut self, other: Case) -> Self {
+        self.inventory.identities.push(other.identity);
+        self.inventory.policies.extend(other.inventory.policies);
+        self.inventory.identities.extend(other.inventory.identities);
+        self.inventory.aws.merge(other.inventory.aws);
+        self
+    }
+
+    /// The inventory the analyzer would see: this identity first, then the others.
+    pub fn estate_inventory(&self) -> Inventory {
+        let mut inventory = self.inventory.clone();
+        inventory.identities.insert(0, self.identity.clone());
+        inventory
+    }
+
     /// Run one rule as the analyzer would: only on the kinds it declares.
     pub fn run(&self, rule: &dyn Rule) -> Vec<Finding> {
         if !rule.meta().kinds.contains(&self.identity.kind.as_str()) {
             return Vec::new();
         }
-        let index = PolicyIndex::build(&self.inventory.policies);
-        let effective = Effective::of(&self.identity, &index);
-        let owner = crate::owner::resolve(&self.identity, &self.config.ownership);
+        let inventory = self.estate_inventory();
+        let index = PolicyIndex::build(&inventory.policies);
+        let estate = Estate::new(&inventory, &index, now());
+        let graph = PrivilegeGraph::build(&inventory, &estate);
+        let identity = &inventory.identities[0];
+        let effective = if crate::rule::facts::is_iam_principal(identity) {
+            estate.effective(identity)
+        } else {
+            Effective::empty()
+        };
+        let owner = crate::owner::resolve(identity, &self.config.ownership);
         let subject = Subject {
-            identity: &self.identity,
+            identity,
+            node: graph.node_of(0),
             effective: &effective,
-            trust: self
-                .identity
+            trust: identity
                 .trust
                 .as_deref()
-                .and_then(|k| self.inventory.policies.get(k)),
+                .and_then(|k| inventory.policies.get(k)),
             owner: owner.as_ref(),
         };
         let facts = super::Facts::of(&Inventory {
@@ -223,6 +248,8 @@ impl Case {
             now: now(),
             config: &self.config,
             facts: &facts,
+            graph: &graph,
+            estate: &estate,
         };
         rule.check(&subject, &ctx)
     }

@@ -5,7 +5,7 @@
 //! Automation almost never needs it. Judged on effective permissions: a permissions boundary that
 //! caps it, or an explicit Deny of everything, silences the rule.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Confidence, Finding, Owasp, RuleMeta, Severity};
 use crate::rule::facts::IAM_PRINCIPALS;
 use crate::rule::{Ctx, Subject};
 use nhi_api::PermissionSource;
@@ -44,9 +44,15 @@ impl crate::rule::Rule for Rule {
     }
 
     fn check(&self, s: &Subject<'_>, _ctx: &Ctx<'_>) -> Vec<Finding> {
-        let mut via = s.effective.full_admin_via().to_vec();
-        // Known documents are judged by content (a boundary may cap them); unknown ones, and
-        // IAMFullAccess (which can grant itself the rest), by ARN.
+        let admin = s.effective.admin();
+        let mut via = admin.map(|a| a.via.clone()).unwrap_or_default();
+        // Known documents are judged by content (a Deny, a boundary or a guardrail may take it
+        // away); unknown ones, and IAMFullAccess (which can grant itself the rest unless a Deny
+        // stops it), by ARN.
+        let iam_writable = s
+            .effective
+            .grant("iam:AttachRolePolicy")
+            .is_some_and(|g| g.all_resources);
         via.extend(
             s.identity
                 .permissions
@@ -54,7 +60,7 @@ impl crate::rule::Rule for Rule {
                 .filter(|p| p.source != PermissionSource::Boundary)
                 .filter(|p| match p.arn.as_deref() {
                     Some(arn) if ADMIN_POLICIES.contains(&arn) => {
-                        p.policy.is_none() || arn.ends_with("/IAMFullAccess")
+                        p.policy.is_none() || (arn.ends_with("/IAMFullAccess") && iam_writable)
                     }
                     _ => false,
                 })
@@ -65,11 +71,24 @@ impl crate::rule::Rule for Rule {
         if via.is_empty() {
             return Vec::new();
         }
-        vec![Finding::new(
-            &META,
-            format!("Has administrator access through {}.", via.join(", ")),
-        )
-        .evidence(json!({ "via": via }))]
+        let mut evidence = json!({ "via": via });
+        let mut confidence = Confidence::High;
+        if let Some(a) = admin {
+            if !a.conditions.is_empty() {
+                evidence["undecided_conditions"] = json!(a.conditions);
+                confidence = Confidence::Medium;
+            }
+            if !a.except.is_empty() {
+                evidence["except"] = json!(a.except);
+            }
+        }
+        let mut message = format!("Has administrator access through {}.", via.join(", "));
+        if let Some(a) = admin.filter(|a| !a.except.is_empty()) {
+            message.push_str(&format!(" Denied only: {}.", a.except.join("; ")));
+        }
+        vec![Finding::new(&META, message)
+            .confidence(confidence)
+            .evidence(evidence)]
     }
 }
 

@@ -64,13 +64,22 @@ impl crate::rule::Rule for Rule {
                 "Uses {} of {} granted services in the last {limit} days; unused: {shown}{}.",
                 used.len(),
                 services.len(),
-                if more > 0 { format!(" and {more} more") } else { String::new() }
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
             ),
         )
         .evidence(json!({
             "granted": services.len(),
             "used": used.iter().map(|a| a.namespace.as_str()).collect::<Vec<_>>(),
-            "unused": unused.iter().map(|a| json!({"service": a.namespace, "last_used_at": a.last_used_at.map(rfc3339)})).collect::<Vec<_>>(),
+            "unused": unused.iter().map(|a| json!({
+                "service": a.namespace,
+                "last_used_at": a.last_used_at.map(rfc3339),
+                // How much is granted for nothing, from the action catalog.
+                "actions_allowed": s.effective.service_actions(&a.namespace).0,
+            })).collect::<Vec<_>>(),
             "threshold_days": limit,
         }))]
     }

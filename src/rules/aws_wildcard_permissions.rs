@@ -77,7 +77,15 @@ impl crate::rule::Rule for Rule {
             if sensitive {
                 severity = Severity::High;
             }
-            items.push(json!({ "grant": name, "via": via }));
+            let mut item = json!({ "grant": name, "via": via });
+            if let Broad::ServiceWildcard(svc) = broad {
+                // What the wildcard means today, from the action catalog.
+                let (allowed, permissions, total) = s.effective.service_actions(svc);
+                item["actions_allowed"] = json!(allowed);
+                item["permissions_management_actions"] = json!(permissions);
+                item["service_actions"] = json!(total);
+            }
+            items.push(item);
             names.push(name);
         }
         if items.is_empty() {

@@ -18,6 +18,7 @@ mod aws_admin_access;
 mod aws_github_oidc_trust_unscoped;
 mod aws_human_use;
 mod aws_no_owner;
+mod aws_path_to_admin;
 mod aws_privilege_escalation;
 mod aws_role_unused;
 mod aws_root_access_key;
@@ -48,6 +49,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &aws_role_unused::Rule,
         &aws_admin_access::Rule,
         &aws_privilege_escalation::Rule,
+        &aws_path_to_admin::Rule,
         &aws_wildcard_permissions::Rule,
         &aws_unused_services::Rule,
         &aws_github_oidc_trust_unscoped::Rule,

@@ -113,6 +113,11 @@ def seed_account(iam, account):
         Tags=[{"Key": "owner", "Value": "orders"}])
     iam.put_role_policy(RoleName="fn-orders", PolicyName="logs", PolicyDocument=doc(
         allow(["logs:PutLogEvents"], f"arn:aws:logs:us-east-1:{account}:log-group:/aws/lambda/orders:*")))
+    # What ci-legacy's PassRole + Lambda path reaches: a Lambda role that is an administrator.
+    iam.create_role(RoleName="fn-admin", AssumeRolePolicyDocument=doc(
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}),
+        Tags=[{"Key": "owner", "Value": "platform"}])
+    iam.attach_role_policy(RoleName="fn-admin", PolicyArn=admin)
 
 
 def scenario_account():
@@ -147,8 +152,24 @@ def scenario_org():
             member.put_role_policy(RoleName="nhi-scanner", PolicyName="scan", PolicyDocument=scanner)
         member.create_user(UserName=f"ci-{i}")
         member.create_access_key(UserName=f"ci-{i}")
+        # The same escalation in every member: PassRole + Lambda, and an administrator role that
+        # Lambda may run as. The organization's SCP on the prod OU denies iam:PassRole.
+        member.put_user_policy(UserName=f"ci-{i}", PolicyName="deploy", PolicyDocument=doc(
+            allow(["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"])))
+        member.create_role(RoleName="fn-admin", AssumeRolePolicyDocument=doc(
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}))
+        member.put_role_policy(RoleName="fn-admin", PolicyName="all", PolicyDocument=doc(allow("*")))
         member.create_role(RoleName=f"vendor-{i}", AssumeRolePolicyDocument=doc(
             {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999988887777:root"}, "Action": "sts:AssumeRole"}))
+    # Guardrails: service control policies on, and one that denies iam:PassRole on the prod OU,
+    # where the first member lives.
+    root = org.list_roots()["Roots"][0]["Id"]
+    org.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+    ou = org.create_organizational_unit(ParentId=root, Name="prod")["OrganizationalUnit"]["Id"]
+    org.move_account(AccountId=members[0], SourceParentId=root, DestinationParentId=ou)
+    deny = org.create_policy(Name="DenyPassRole", Description="no role passing in prod", Type="SERVICE_CONTROL_POLICY",
+                             Content=doc({"Effect": "Deny", "Action": "iam:PassRole", "Resource": "*"}))
+    org.attach_policy(PolicyId=deny["Policy"]["PolicySummary"]["Id"], TargetId=ou)
     print("MEMBERS " + " ".join(members), flush=True)
     print(f"KEY org-scanner {key['AccessKeyId']} {key['SecretAccessKey']}", flush=True)
 

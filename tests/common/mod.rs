@@ -181,3 +181,30 @@ pub fn ensure_moto() {
         }
     });
 }
+
+/// Make sure the aws CLI is on PATH (it runs docs/aws-organization-export.sh), installing it
+/// with pip on first use; jq comes from the system (Debian package `jq`, installed by .ci/run).
+pub fn ensure_aws_cli() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let works = |cmd: &str| {
+            std::process::Command::new(cmd)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if !works("aws") {
+            let status = std::process::Command::new("python3")
+                .args(["-m", "pip", "install", "--quiet", "awscli"])
+                .status()
+                .expect(
+                    "python3 and pip are needed to install the aws CLI (README: Running the tests)",
+                );
+            assert!(status.success(), "pip install awscli failed");
+        }
+        assert!(
+            works("jq"),
+            "jq is needed (Debian package jq; .ci/run installs it)"
+        );
+    });
+}

@@ -1,3 +1,4 @@
+use crate::aws::AwsEstate;
 use crate::policy::PolicyDocument;
 use crate::{Identity, PolicyRef};
 use serde::{Deserialize, Serialize};
@@ -191,6 +192,10 @@ pub struct Inventory {
     pub policies: BTreeMap<PolicyRef, PolicyDocument>,
     /// Principals seen but left out because they are people, counted by reason.
     pub excluded: BTreeMap<String, usize>,
+    /// AWS facts privilege analysis reads besides identities (groups, people, policy versions,
+    /// organizations).
+    #[serde(default, skip_serializing_if = "AwsEstate::is_empty")]
+    pub aws: AwsEstate,
 }
 
 impl Default for Inventory {
@@ -201,6 +206,7 @@ impl Default for Inventory {
             identities: Vec::new(),
             policies: BTreeMap::new(),
             excluded: BTreeMap::new(),
+            aws: AwsEstate::default(),
         }
     }
 }
@@ -214,6 +220,7 @@ impl Inventory {
         for (reason, n) in other.excluded {
             *self.excluded.entry(reason).or_default() += n;
         }
+        self.aws.merge(other.aws);
     }
 
     /// Store a document and return its reference; identical documents share one entry.
@@ -231,5 +238,6 @@ impl Inventory {
         self.sources.sort_by(|a, b| {
             (&a.connector, &a.origin, &a.scope).cmp(&(&b.connector, &b.origin, &b.scope))
         });
+        self.aws.sort();
     }
 }

@@ -9,6 +9,7 @@
 //! metadata only. Tokens that connectors need to authenticate live in [`Secret`], whose `Debug`
 //! and `Display` print `***`.
 
+pub mod aws;
 pub mod import;
 mod inventory;
 mod model;

@@ -9,6 +9,7 @@
 //! unknown and says which permission to grant.
 
 use crate::types::gaad::{self, Gaad};
+use crate::types::organization::OrganizationExport;
 use crate::AwsImport;
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -345,6 +346,11 @@ impl Connector for AwsLive {
                     return inv;
                 }
             };
+            // The organization's guardrails, read once from the management account.
+            let guardrails = match self.options.organization {
+                true => Some(read_organization(&aws_sdk_organizations::Client::new(&base)).await),
+                false => None,
+            };
             tracing::info!(accounts = targets.len(), "scanning AWS accounts");
             ctx.start("AWS accounts", targets.len() as u64);
             let base = &base;
@@ -362,10 +368,150 @@ impl Connector for AwsLive {
             for inv in inventories {
                 inventory.merge(inv);
             }
+            let origin = format!(
+                "{} organizations",
+                self.options.endpoint_url.as_deref().unwrap_or("aws-api")
+            );
+            match guardrails {
+                Some(Ok(export)) => {
+                    let mut import = AwsImport::new();
+                    import.add_organization_parsed(&origin, export);
+                    inventory.merge(import.finish());
+                }
+                Some(Err(why)) => inventory.sources.push(SourceReport::partial(
+                    crate::CONNECTOR,
+                    "organization",
+                    &origin,
+                    format!(
+                        "service and resource control policies unreadable ({why}), so privilege findings do not account for them; grant organizations:DescribeOrganization, ListRoots, ListParents, ListPolicies, DescribePolicy and ListTargetsForPolicy"
+                    ),
+                )),
+                None => {}
+            }
             inventory.sort();
             inventory
         })
     }
+}
+
+/// The organization's structure and control policies, through the Organizations API.
+async fn read_organization(
+    org: &aws_sdk_organizations::Client,
+) -> Result<OrganizationExport, String> {
+    use crate::types::organization::{
+        AccountInfo, ControlPolicy, OrgInfo, PolicySummary, PolicyTarget, PolicyTypeStatus,
+        RootInfo, RCP, SCP,
+    };
+    let status = |t: &aws_sdk_organizations::types::PolicyTypeSummary| PolicyTypeStatus {
+        kind: t
+            .r#type()
+            .map(|k| k.as_str().to_string())
+            .unwrap_or_default(),
+        status: t.status().map(|s| s.as_str().to_string()),
+    };
+    let described = org
+        .describe_organization()
+        .send()
+        .await
+        .map_err(|e| format!("DescribeOrganization: {}", describe(&e)))?;
+    let o = described.organization();
+    let mut export = OrganizationExport {
+        organization: OrgInfo {
+            id: o.and_then(|o| o.id()).unwrap_or_default().to_string(),
+            master_account_id: o.and_then(|o| o.master_account_id()).map(str::to_string),
+            available_policy_types: o
+                .map(|o| o.available_policy_types().iter().map(status).collect())
+                .unwrap_or_default(),
+        },
+        ..Default::default()
+    };
+    let mut roots = org.list_roots().into_paginator().send();
+    while let Some(page) = roots.next().await {
+        let page = page.map_err(|e| format!("ListRoots: {}", describe(&e)))?;
+        for r in page.roots() {
+            export.roots.push(RootInfo {
+                id: r.id().unwrap_or_default().to_string(),
+                policy_types: r.policy_types().iter().map(status).collect(),
+            });
+        }
+    }
+    let mut accounts = org.list_accounts().into_paginator().send();
+    while let Some(page) = accounts.next().await {
+        let page = page.map_err(|e| format!("ListAccounts: {}", describe(&e)))?;
+        for a in page.accounts() {
+            export.accounts.push(AccountInfo {
+                id: a.id().unwrap_or_default().to_string(),
+                name: a.name().map(str::to_string),
+                status: a.status().map(|s| s.as_str().to_string()),
+            });
+        }
+    }
+    // Parents, from each account up to the root (OUs shared by accounts are asked once).
+    let children: Vec<String> = export.accounts.iter().map(|a| a.id.clone()).collect();
+    for child in children {
+        let mut at = child;
+        for _ in 0..8 {
+            if export.parents.contains_key(&at) || at.starts_with("r-") {
+                break;
+            }
+            let parents = org
+                .list_parents()
+                .child_id(&at)
+                .send()
+                .await
+                .map_err(|e| format!("ListParents {at}: {}", describe(&e)))?;
+            let Some(parent) = parents.parents().first().and_then(|p| p.id()) else {
+                break;
+            };
+            export.parents.insert(at.clone(), parent.to_string());
+            at = parent.to_string();
+        }
+    }
+    for kind in [SCP, RCP] {
+        if !export.enabled(kind) {
+            continue;
+        }
+        let filter = aws_sdk_organizations::types::PolicyType::from(kind);
+        let mut pages = org.list_policies().filter(filter).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| format!("ListPolicies {kind}: {}", describe(&e)))?;
+            for summary in page.policies() {
+                let id = summary.id().unwrap_or_default().to_string();
+                let content = org
+                    .describe_policy()
+                    .policy_id(&id)
+                    .send()
+                    .await
+                    .map_err(|e| format!("DescribePolicy {id}: {}", describe(&e)))?
+                    .policy()
+                    .and_then(|p| p.content())
+                    .map(str::to_string);
+                let mut targets = Vec::new();
+                let mut pages = org
+                    .list_targets_for_policy()
+                    .policy_id(&id)
+                    .into_paginator()
+                    .send();
+                while let Some(t) = pages.next().await {
+                    let t =
+                        t.map_err(|e| format!("ListTargetsForPolicy {id}: {}", describe(&e)))?;
+                    targets.extend(t.targets().iter().map(|t| PolicyTarget {
+                        target_id: t.target_id().unwrap_or_default().to_string(),
+                    }));
+                }
+                export.policies.push(ControlPolicy {
+                    policy_summary: PolicySummary {
+                        id,
+                        name: summary.name().unwrap_or_default().to_string(),
+                        kind: kind.to_string(),
+                    },
+                    content,
+                    targets,
+                });
+            }
+        }
+    }
+    Ok(export)
 }
 
 /// One source per account: the worst status, every message, every identity counted once.

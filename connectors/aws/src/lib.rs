@@ -53,6 +53,7 @@ struct ReportFile {
 pub struct AwsImport {
     gaads: Vec<GaadFile>,
     reports: Vec<ReportFile>,
+    organizations: Vec<(String, types::organization::OrganizationExport)>,
     failed: Vec<SourceReport>,
 }
 
@@ -98,6 +99,23 @@ impl AwsImport {
         });
     }
 
+    /// Add an organization export (`docs/aws-organization-export.sh`).
+    pub fn add_organization(&mut self, origin: &str, bytes: &[u8]) {
+        match serde_json::from_slice(bytes) {
+            Ok(export) => self.organizations.push((origin.to_string(), export)),
+            Err(e) => self.fail(origin, json_error_message(&e, ORGANIZATION_HINT)),
+        }
+    }
+
+    /// Add an organization export already read (from the API).
+    pub fn add_organization_parsed(
+        &mut self,
+        origin: &str,
+        export: types::organization::OrganizationExport,
+    ) {
+        self.organizations.push((origin.to_string(), export));
+    }
+
     /// Add a credential report, as CSV text.
     pub fn add_credential_report_csv(&mut self, origin: &str, text: &str) {
         let text = text.trim_start_matches('\u{feff}');
@@ -138,11 +156,41 @@ impl AwsImport {
     /// Join every file added so far by account and normalize.
     pub fn finish(self) -> Inventory {
         let mut inventory = normalize::normalize(&self.gaads, &self.reports);
+        for (origin, export) in &self.organizations {
+            let (org, problems) = normalize::organization(export, origin, &mut inventory);
+            let summary = format!(
+                "organization {}: guardrails of {} account(s) read ({} service and resource control policies)",
+                org.id,
+                org.accounts.len(),
+                export.policies.len()
+            );
+            let report = if problems.is_empty() {
+                SourceReport::ok(CONNECTOR, &org.id, origin).message(summary)
+            } else {
+                SourceReport::partial(
+                    CONNECTOR,
+                    &org.id,
+                    origin,
+                    format!("{summary}; {}", problems.join("; ")),
+                )
+            };
+            inventory.sources.push(report);
+            inventory.aws.organizations.push(org);
+        }
         inventory.sources.extend(self.failed);
         inventory.sort();
         inventory
     }
 }
+
+/// An organization export: `Organization` beside the accounts and policies.
+fn is_organization(shape: &JsonShape) -> bool {
+    shape.object_has("Organization") && shape.object_has("Accounts")
+}
+
+/// The script that makes an organization export, for error messages.
+pub const ORGANIZATION_HINT: &str =
+    "produce it with docs/aws-organization-export.sh (run from the management account)";
 
 /// GAAD keys: an object with any of them is a GAAD export (or one of its pages).
 const GAAD_KEYS: &[&str] = &[
@@ -154,13 +202,14 @@ const GAAD_KEYS: &[&str] = &[
 
 impl Importer for AwsImport {
     fn accepts(&self) -> &'static str {
-        "a GetAccountAuthorizationDetails export (aws iam get-account-authorization-details --output json), an IAM credential report (CSV, or the JSON of aws iam get-credential-report)"
+        "a GetAccountAuthorizationDetails export (aws iam get-account-authorization-details --output json), an IAM credential report (CSV, or the JSON of aws iam get-credential-report), an AWS Organizations export (docs/aws-organization-export.sh)"
     }
 
     fn claims(&self, file: &Sniffed<'_>) -> bool {
         match &file.json {
             Some(shape @ JsonShape::Object(_)) => {
-                GAAD_KEYS.iter().any(|k| shape.object_has(k))
+                is_organization(shape)
+                    || GAAD_KEYS.iter().any(|k| shape.object_has(k))
                     || (shape.object_has("Content") && shape.object_has("ReportFormat"))
             }
             Some(JsonShape::List(_)) => false,
@@ -170,6 +219,7 @@ impl Importer for AwsImport {
 
     fn add(&mut self, origin: &str, bytes: &[u8], file: &Sniffed<'_>) {
         match (&file.json, file.text) {
+            (Some(shape), _) if is_organization(shape) => self.add_organization(origin, bytes),
             (Some(shape), _) if GAAD_KEYS.iter().any(|k| shape.object_has(k)) => {
                 self.add_gaad(origin, bytes)
             }
@@ -180,7 +230,10 @@ impl Importer for AwsImport {
     }
 
     fn is_used(&self) -> bool {
-        !(self.gaads.is_empty() && self.reports.is_empty() && self.failed.is_empty())
+        !(self.gaads.is_empty()
+            && self.reports.is_empty()
+            && self.organizations.is_empty()
+            && self.failed.is_empty())
     }
 
     fn finish(self: Box<Self>) -> Inventory {

@@ -80,6 +80,30 @@ pub(crate) fn normalize(gaads: &[GaadFile], reports: &[ReportFile]) -> Inventory
             ctx.issues.add(origin, e.clone());
         }
         ctx.managed.insert(arn, result);
+        // Customers can make another stored version the default (iam:SetDefaultPolicyVersion);
+        // AWS-managed policies cannot be changed by anyone but AWS.
+        if account_of(arn).is_some_and(|a| a != "aws") {
+            let default = p.default_version().map(|v| v.version_id.as_str());
+            let others: Vec<nhi_api::aws::PolicyVersion> = p
+                .policy_version_list
+                .iter()
+                .filter(|v| Some(v.version_id.as_str()) != default)
+                .map(|v| nhi_api::aws::PolicyVersion {
+                    version_id: v.version_id.clone(),
+                    policy: v
+                        .document
+                        .as_ref()
+                        .and_then(|d| gaad::decode_document(d).ok())
+                        .map(|d| ctx.inventory.intern_policy(d)),
+                })
+                .collect();
+            if !others.is_empty() {
+                ctx.inventory
+                    .aws
+                    .policy_versions
+                    .insert(arn.to_string(), others);
+            }
+        }
     }
 
     for f in gaads {
@@ -219,6 +243,35 @@ pub(crate) fn normalize(gaads: &[GaadFile], reports: &[ReportFile]) -> Inventory
 }
 
 fn normalize_account<'a>(ctx: &mut Ctx<'a>, acct: &str, account: &Account<'a>) {
+    // Groups: their policies, read once, for members and for who may join them.
+    let mut groups: BTreeMap<&str, Vec<Permission>> = BTreeMap::new();
+    for (name, (g, origin)) in &account.groups {
+        let mut permissions = Vec::new();
+        let label = format!("group {}", g.group_name);
+        inline_permissions(
+            ctx,
+            &mut permissions,
+            &g.group_policy_list,
+            PermissionSource::GroupInline,
+            Some(&g.group_name),
+            &label,
+            origin,
+        );
+        managed_permissions(
+            ctx,
+            &mut permissions,
+            &g.attached_managed_policies,
+            PermissionSource::GroupManaged,
+            Some(&g.group_name),
+        );
+        ctx.inventory.aws.groups.push(nhi_api::aws::AwsGroup {
+            arn: g.arn.clone(),
+            name: g.group_name.clone(),
+            account: acct.to_string(),
+            permissions: permissions.clone(),
+        });
+        groups.insert(name, permissions);
+    }
     // Users: from the GAAD, joined to the report; plus report rows the GAAD does not have.
     let mut user_arns: BTreeSet<&str> = account.users.keys().copied().collect();
     user_arns.extend(
@@ -232,7 +285,7 @@ fn normalize_account<'a>(ctx: &mut Ctx<'a>, acct: &str, account: &Account<'a>) {
         let detail = account.users.get(arn);
         let row = account.report.get(arn);
         if let Some(identity) =
-            user_identity(ctx, acct, account, arn, detail.copied(), row.copied())
+            user_identity(ctx, acct, &groups, arn, detail.copied(), row.copied())
         {
             for origin in detail.map(|d| d.1).into_iter().chain(row.map(|r| r.1)) {
                 *ctx.per_origin.entry(origin).or_default() += 1;
@@ -271,7 +324,7 @@ fn normalize_account<'a>(ctx: &mut Ctx<'a>, acct: &str, account: &Account<'a>) {
 fn user_identity<'a>(
     ctx: &mut Ctx<'a>,
     acct: &str,
-    account: &Account<'a>,
+    groups_of_account: &BTreeMap<&str, Vec<Permission>>,
     arn: &str,
     detail: Option<(&'a gaad::UserDetail, &'a str)>,
     row: Option<(&'a ReportRow, &'a str)>,
@@ -283,17 +336,10 @@ fn user_identity<'a>(
         mfa_active: r.mfa_active,
     });
     // A person: signs in with a password and holds no active programmatic credential.
-    if console.as_ref().is_some_and(|c| c.password_enabled)
+    let person = console.as_ref().is_some_and(|c| c.password_enabled)
         && !credentials
             .iter()
-            .any(|c| c.status == CredentialStatus::Active)
-    {
-        *ctx.inventory
-            .excluded
-            .entry(EXCLUDED_CONSOLE_USER.to_string())
-            .or_default() += 1;
-        return None;
-    }
+            .any(|c| c.status == CredentialStatus::Active);
 
     let name = detail
         .map(|(d, _)| d.user_name.clone())
@@ -346,12 +392,8 @@ fn user_identity<'a>(
         );
         for group_name in &d.group_list {
             groups.push(group_name.clone());
-            match account.groups.get(group_name.as_str()) {
-                Some((g, gorigin)) => {
-                    let gp = format!("group {}", g.group_name);
-                    inline_permissions(ctx, &mut id.permissions, &g.group_policy_list, PermissionSource::GroupInline, Some(&g.group_name), &gp, gorigin);
-                    managed_permissions(ctx, &mut id.permissions, &g.attached_managed_policies, PermissionSource::GroupManaged, Some(&g.group_name));
-                }
+            match groups_of_account.get(group_name.as_str()) {
+                Some(permissions) => id.permissions.extend(permissions.iter().cloned()),
                 None => ctx.issues.add(
                     origin,
                     format!("{principal}: group {group_name} is not in the export, so its policies are unknown"),
@@ -369,6 +411,15 @@ fn user_identity<'a>(
         groups,
         console,
     };
+    if person {
+        // Not judged, but kept: a principal that can take this user over gains its rights.
+        *ctx.inventory
+            .excluded
+            .entry(EXCLUDED_CONSOLE_USER.to_string())
+            .or_default() += 1;
+        ctx.inventory.aws.people.push(id);
+        return None;
+    }
     Some(id)
 }
 
@@ -584,4 +635,90 @@ fn report_credentials(row: &ReportRow) -> Vec<Credential> {
         }
     }
     out
+}
+
+/// An organization export → the guardrails over each of its accounts, with the control
+/// policies' documents interned. Problems (a policy whose document cannot be read) are returned
+/// to be reported; such a policy is kept with an unknown document.
+pub(crate) fn organization(
+    export: &crate::types::organization::OrganizationExport,
+    origin: &str,
+    inventory: &mut Inventory,
+) -> (nhi_api::aws::AwsOrganization, Vec<String>) {
+    use crate::types::organization::{RCP, SCP};
+    use nhi_api::aws::{AwsOrganization, GuardrailLevel, Guardrails, NamedPolicy};
+    let mut problems = Vec::new();
+    // Each policy's document, once.
+    let mut documents: BTreeMap<&str, Option<PolicyRef>> = BTreeMap::new();
+    for p in &export.policies {
+        let doc = match p.content.as_deref() {
+            Some(text) => match serde_json::from_str::<nhi_api::policy::PolicyDocument>(text) {
+                Ok(d) => Some(inventory.intern_policy(d)),
+                Err(e) => {
+                    problems.push(format!(
+                        "control policy {} ({}): {e}",
+                        p.policy_summary.name, p.policy_summary.id
+                    ));
+                    None
+                }
+            },
+            None => {
+                problems.push(format!(
+                    "control policy {} ({}) has no content",
+                    p.policy_summary.name, p.policy_summary.id
+                ));
+                None
+            }
+        };
+        documents.insert(p.policy_summary.id.as_str(), doc);
+    }
+    let levels = |kind: &str, chain: &[String]| -> Vec<GuardrailLevel> {
+        if !export.enabled(kind) {
+            return Vec::new();
+        }
+        chain
+            .iter()
+            .map(|target| GuardrailLevel {
+                target: target.clone(),
+                policies: export
+                    .policies
+                    .iter()
+                    .filter(|p| p.policy_summary.kind == kind)
+                    .filter(|p| p.targets.iter().any(|t| &t.target_id == target))
+                    .map(|p| NamedPolicy {
+                        id: p.policy_summary.id.clone(),
+                        name: p.policy_summary.name.clone(),
+                        policy: documents
+                            .get(p.policy_summary.id.as_str())
+                            .cloned()
+                            .flatten(),
+                    })
+                    .collect(),
+            })
+            .collect()
+    };
+    let accounts = export
+        .accounts
+        .iter()
+        .filter(|a| a.status.as_deref().is_none_or(|s| s == "ACTIVE"))
+        .map(|a| {
+            let chain = export.chain(&a.id);
+            (
+                a.id.clone(),
+                Guardrails {
+                    scp: levels(SCP, &chain),
+                    rcp: levels(RCP, &chain),
+                },
+            )
+        })
+        .collect();
+    (
+        AwsOrganization {
+            id: export.organization.id.clone(),
+            management_account: export.organization.master_account_id.clone(),
+            origin: origin.to_string(),
+            accounts,
+        },
+        problems,
+    )
 }

@@ -3,3 +3,4 @@
 
 pub mod credential_report;
 pub mod gaad;
+pub mod organization;
