@@ -464,24 +464,27 @@ fn chosen(side: Side) -> Truth {
 }
 
 /// `StringLike`: `*` any run, `?` one character; policy variables (`${...}`) are compared as
-/// written. Case-sensitive unless `fold`.
+/// written. Case-sensitive unless `fold`. Works on bytes for ASCII (every ARN and most
+/// values), on characters otherwise; allocates nothing for ASCII.
 pub fn like(pattern: &str, text: &str, fold: bool) -> bool {
+    if pattern.is_ascii() && text.is_ascii() {
+        return glob(pattern.as_bytes(), text.as_bytes(), fold);
+    }
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
-    let eq = |a: char, b: char| {
-        if fold {
-            a.eq_ignore_ascii_case(&b)
-        } else {
-            a == b
-        }
-    };
+    glob(&p, &t, fold)
+}
+
+/// Glob over any comparable units (bytes or characters).
+fn glob<T: Copy + PartialEq + Unit>(p: &[T], t: &[T], fold: bool) -> bool {
+    let eq = |a: T, b: T| if fold { a.fold_eq(b) } else { a == b };
     let (mut pi, mut ti) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && eq(p[pi], t[ti]))) {
+        if pi < p.len() && (p[pi].is('?') || (!p[pi].is('*') && eq(p[pi], t[ti]))) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi].is('*') {
             star = Some((pi, ti));
             pi += 1;
         } else if let Some((sp, st)) = star {
@@ -492,7 +495,31 @@ pub fn like(pattern: &str, text: &str, fold: bool) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    p[pi..].iter().all(|c| c.is('*'))
+}
+
+/// A unit of text a glob compares.
+trait Unit {
+    fn is(self, c: char) -> bool;
+    fn fold_eq(self, other: Self) -> bool;
+}
+
+impl Unit for u8 {
+    fn is(self, c: char) -> bool {
+        self == c as u8
+    }
+    fn fold_eq(self, other: u8) -> bool {
+        self.eq_ignore_ascii_case(&other)
+    }
+}
+
+impl Unit for char {
+    fn is(self, c: char) -> bool {
+        self == c
+    }
+    fn fold_eq(self, other: char) -> bool {
+        self.eq_ignore_ascii_case(&other)
+    }
 }
 
 /// `ArnLike`: each of the six colon-separated parts matched on its own (wildcards do not cross
@@ -501,17 +528,29 @@ pub fn arn_like(pattern: &str, arn: &str) -> bool {
     if pattern == "*" {
         return true;
     }
-    let p: Vec<&str> = pattern.splitn(6, ':').collect();
-    let a: Vec<&str> = arn.splitn(6, ':').collect();
-    if p.len() != 6 || a.len() != 6 {
+    let mut p = pattern.splitn(6, ':');
+    let mut a = arn.splitn(6, ':');
+    let mut parts = 0;
+    loop {
+        match (p.next(), a.next()) {
+            (Some(pp), Some(aa)) => {
+                // The service part is case-insensitive, as AWS compares it.
+                if !like(pp, aa, parts == 2) {
+                    return false;
+                }
+                parts += 1;
+            }
+            (None, None) => break,
+            // Not two ARNs of six parts.
+            _ => return !pattern.contains(':') && like(pattern, arn, false),
+        }
+    }
+    if parts != 6 {
         // Not two ARNs: a pattern with no parts at all is matched whole, a pattern with too few
         // parts matches nothing.
         return !pattern.contains(':') && like(pattern, arn, false);
     }
-    p.iter().zip(&a).enumerate().all(|(i, (pp, aa))| {
-        // The service part is case-insensitive, as AWS compares it.
-        like(pp, aa, i == 2)
-    })
+    true
 }
 
 fn num_cmp(request: &str, policy: &str) -> Option<std::cmp::Ordering> {

@@ -54,11 +54,22 @@ pub fn probes() -> &'static Probes {
             let service = a.split(':').next().unwrap_or("").to_string();
             by_service.entry(service).or_default().push(i as u16);
         }
-        let index = actions
+        let mut index: FastMap<String, u16> = actions
             .iter()
             .enumerate()
             .map(|(i, a)| (a.clone(), i as u16))
             .collect();
+        let spellings = crate::privilege::catalog::paths()
+            .iter()
+            .flat_map(|p| p.actions.iter().map(|a| a.action.as_str()))
+            .chain(ADMIN_ACTIONS.iter().copied())
+            .chain(crate::privilege::power::PROBE_ACTIONS.iter().copied())
+            .chain(EXTRA_PROBES.iter().copied());
+        for a in spellings {
+            if let Some(&i) = index.get(&a.to_ascii_lowercase()) {
+                index.insert(a.to_string(), i);
+            }
+        }
         Probes {
             actions,
             index,
@@ -90,16 +101,48 @@ pub const ADMIN_ACTIONS: &[&str] = &[
     "ec2:RunInstances",
 ];
 
+/// FNV-1a: action names are short and trusted (ours), and this lookup is on the hot path.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
 /// The indexed actions, lowercase, and where each is.
 pub struct Probes {
     pub actions: Vec<String>,
-    index: HashMap<String, u16>,
+    /// Lowercase action, and every spelling the catalogs use → index.
+    index: FastMap<String, u16>,
     by_service: HashMap<String, Vec<u16>>,
 }
 
 impl Probes {
     pub fn index_of(&self, action: &str) -> Option<u16> {
-        self.index.get(&action.to_ascii_lowercase()).copied()
+        // The catalogs' own spellings are indexed as written: no allocation on the hot path.
+        match self.index.get(action) {
+            Some(i) => Some(*i),
+            None if action.bytes().any(|b| b.is_ascii_uppercase()) => {
+                self.index.get(&action.to_ascii_lowercase()).copied()
+            }
+            None => None,
+        }
     }
 }
 
@@ -307,22 +350,25 @@ impl CompiledPolicy {
     }
 
     /// The statements that name `action`, from the probe index when it is a probe.
-    fn matching<'s>(&'s self, action: &str, probe: Option<u16>) -> Vec<&'s CompiledStatement> {
-        match probe {
+    fn matching<'s>(
+        &'s self,
+        action: &'s str,
+        probe: Option<u16>,
+    ) -> impl Iterator<Item = &'s CompiledStatement> + 's {
+        let indexed: &'s [u16] = match probe {
             Some(p) => match self.probes.binary_search_by_key(&p, |(i, _)| *i) {
-                Ok(at) => self.probes[at]
-                    .1
-                    .iter()
-                    .map(|&i| &self.statements[i as usize])
-                    .collect(),
-                Err(_) => Vec::new(),
+                Ok(at) => &self.probes[at].1,
+                Err(_) => &[],
             },
-            None => self
-                .statements
-                .iter()
-                .filter(|s| s.matches(action))
-                .collect(),
-        }
+            None => &[],
+        };
+        let by_index = indexed.iter().map(|&i| &self.statements[i as usize]);
+        let unindexed: &'s [CompiledStatement] = match probe {
+            None => &self.statements,
+            Some(_) => &[],
+        };
+        let by_scan = unindexed.iter().filter(move |s| s.matches(action));
+        by_index.chain(by_scan)
     }
 }
 
@@ -475,6 +521,49 @@ impl Decision {
 
     pub fn allowed(&self) -> bool {
         self.truth != Truth::False
+    }
+}
+
+/// Whether an ARN pattern could match an IAM resource of `kind` (`role/...`): IAM's service
+/// part, no region, and a resource part whose literal start agrees with the kind.
+fn could_be_iam(pattern: &str, kind: &str) -> bool {
+    let mut parts = pattern.splitn(6, ':');
+    let (Some(_arn), Some(_partition), Some(service), Some(region), Some(_account), Some(res)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return false;
+    };
+    if !glob_match(service, "iam") || !(region.is_empty() || region.chars().all(|c| c == '*')) {
+        return false;
+    }
+    let literal: String = res.chars().take_while(|c| *c != '*' && *c != '?').collect();
+    let wanted = format!("{kind}/");
+    let wildcard = literal.len() < res.len();
+    literal.starts_with(&wanted) || (wildcard && wanted.starts_with(&literal))
+}
+
+/// Which IAM resources an action's allow statements could reach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    /// IAM ARN patterns (variables filled).
+    Patterns(Vec<String>),
+    None,
+}
+
+impl Scope {
+    /// Whether an ARN could be covered.
+    pub fn may_cover(&self, arn: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Patterns(p) => p.iter().any(|p| condition::arn_like(p, arn)),
+            Scope::None => false,
+        }
     }
 }
 
@@ -643,16 +732,63 @@ impl<'a> Effective<'a> {
         })
     }
 
+    /// Whether anything allows `action` on some resource at all (before Denies and caps): a
+    /// cheap test that rules most actions out before a [`Effective::grant`].
+    pub fn allows_some(&self, action: &str) -> bool {
+        let probe = probes().index_of(action);
+        self.grants.iter().any(|(_, c)| {
+            c.matching(action, probe).any(|s| {
+                s.allow
+                    && (s.condition.is_empty()
+                        || s.condition.eval(&self.context, Side::Allow) != Truth::False)
+            })
+        })
+    }
+
+    /// Which IAM resources of a type (`role`, `user`, `group`, `policy`) the allow statements
+    /// for `action` could reach: all of them, a few patterns, or none. Used to pick candidate
+    /// targets before deciding each.
+    pub fn scope(&self, action: &str, kind: &str) -> Scope {
+        let probe = probes().index_of(action);
+        let mut patterns = Vec::new();
+        for (_, c) in &self.grants {
+            for s in c.matching(action, probe).filter(|s| s.allow) {
+                match &s.resources {
+                    Resources::All | Resources::Not(_) => return Scope::All,
+                    Resources::Some(list) => {
+                        for p in list {
+                            if p == "*" {
+                                return Scope::All;
+                            }
+                            let Some(p) = fill_variables(p, &self.context) else {
+                                continue;
+                            };
+                            if could_be_iam(&p, kind) {
+                                patterns.push(p);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if patterns.is_empty() {
+            Scope::None
+        } else {
+            patterns.sort();
+            patterns.dedup();
+            Scope::Patterns(patterns)
+        }
+    }
+
     /// Whether the boundary and every guardrail level let `action` through on some resource.
     fn capped_allows(&self, action: &str, probe: Option<u16>) -> bool {
         let ctx = &self.context;
         let allows = |c: &CompiledPolicy| {
             c.matching(action, probe)
-                .iter()
                 .any(|s| s.allow && s.condition.eval(ctx, Side::Allow) != Truth::False)
         };
         let denies_all = |c: &CompiledPolicy| {
-            c.matching(action, probe).iter().any(|s| {
+            c.matching(action, probe).any(|s| {
                 !s.allow
                     && s.resources == Resources::All
                     && s.condition.eval(ctx, Side::Deny) == Truth::True
@@ -756,29 +892,38 @@ impl<'a> Effective<'a> {
         }
     }
 
-    /// Whether `action` is decided the same way on every resource: every statement that names it
-    /// (own policies, boundary, guardrails) applies to all resources without a condition that
-    /// could depend on the resource, and no Deny names it. Then one decision stands for all.
+    /// Whether `action` is decided the same way on every resource, so that one decision stands
+    /// for all: some Allow names it on every resource, for certain and without a condition on
+    /// the resource, and no Deny names it (in the principal's policies, its boundary or a
+    /// guardrail); the boundary and every guardrail level allow it likewise.
     pub fn uniform(&self, action: &str) -> bool {
         let probe = probes().index_of(action);
-        let plain = |st: &CompiledStatement| {
-            st.allow
-                && st.resources == Resources::All
-                && !st.condition.tests.iter().any(|t| {
-                    let k = t.key.to_ascii_lowercase();
-                    k.starts_with("aws:resource") || k.starts_with("iam:resource")
-                })
+        let ctx = &self.context;
+        let allows_all = |c: &CompiledPolicy| {
+            c.matching(action, probe).any(|st| {
+                st.allow
+                    && st.resources == Resources::All
+                    && !st.condition.tests.iter().any(|t| {
+                        let k = t.key.to_ascii_lowercase();
+                        k.starts_with("aws:resource") || k.starts_with("iam:resource")
+                    })
+                    && st.condition.eval(ctx, Side::Allow) == Truth::True
+            })
         };
-        self.grants
-            .iter()
-            .map(|(_, c)| *c)
-            .chain(self.boundaries.iter().map(|(_, c)| *c))
-            .chain(
-                self.guardrails
-                    .iter()
-                    .flat_map(|l| l.policies.iter().map(|(_, c)| *c)),
-            )
-            .all(|c| c.matching(action, probe).into_iter().all(plain))
+        let denies = |c: &CompiledPolicy| {
+            c.matching(action, probe)
+                .any(|st| !st.allow && st.condition.eval(ctx, Side::Deny) != Truth::False)
+        };
+        self.grants.iter().any(|(_, c)| allows_all(c))
+            && !self.grants.iter().any(|(_, c)| denies(c))
+            && self
+                .boundaries
+                .iter()
+                .all(|(_, b)| allows_all(b) && !denies(b))
+            && self.guardrails.iter().all(|l| {
+                l.policies.iter().any(|(_, c)| allows_all(c))
+                    && !l.policies.iter().any(|(_, c)| denies(c))
+            })
     }
 
     /// Administrator access, if the principal has it.
@@ -869,7 +1014,8 @@ impl<'a> Effective<'a> {
         let mut allowed = 0;
         let mut permissions = 0;
         for (name, level) in &s.actions {
-            if self.grant(&format!("{}:{name}", s.prefix)).is_some() {
+            let action = format!("{}:{name}", s.prefix);
+            if self.allowed_somewhere(&action) {
                 allowed += 1;
                 if *level == actions::Level::PermissionsManagement {
                     permissions += 1;
@@ -877,6 +1023,21 @@ impl<'a> Effective<'a> {
             }
         }
         (allowed, permissions, s.actions.len())
+    }
+
+    /// Whether `action` is allowed on some resource: [`Effective::grant`] without building the
+    /// grant.
+    fn allowed_somewhere(&self, action: &str) -> bool {
+        let probe = probes().index_of(action);
+        let ctx = &self.context;
+        let denied_everywhere = self.grants.iter().any(|(_, c)| {
+            c.matching(action, probe).any(|st| {
+                !st.allow
+                    && st.resources == Resources::All
+                    && st.condition.eval(ctx, Side::Deny) == Truth::True
+            })
+        });
+        !denied_everywhere && self.allows_some(action) && self.capped_allows(action, probe)
     }
 
     /// Broad grants with the policies they come from, each once.

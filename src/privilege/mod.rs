@@ -138,6 +138,11 @@ pub struct PrivilegeGraph<'a> {
     /// Accounts whose principals were scanned.
     pub accounts: BTreeSet<&'a str>,
     pub inventory: &'a Inventory,
+    /// Each set's members, best targets first (administrators, then closest to admin, then by
+    /// ARN), and how many members have each power: a route into a whole set is judged without
+    /// visiting every member.
+    set_order: Vec<Vec<NodeId>>,
+    set_powers: Vec<Vec<(Power, usize)>>,
 }
 
 /// Where a principal's permissions come from and how it is seen: everything the graph and the
@@ -419,6 +424,9 @@ struct Candidates {
     trusting_arn: HashMap<String, Vec<NodeId>>,
     /// Roles whose trust is conditional, has a Deny, or an RCP over it: checked one by one.
     checked_trust: Vec<NodeId>,
+    /// A set of roles → its members that have a customer-managed policy (what
+    /// iam:CreatePolicyVersion on the target can rewrite).
+    with_policy: HashMap<SetId, SetId>,
 }
 
 impl Candidates {
@@ -482,32 +490,7 @@ impl<'a> PrivilegeGraph<'a> {
             identities.push(None);
         }
 
-        // Each node's own power.
-        let powers: Vec<Power> = nodes
-            .par_iter()
-            .zip(&identities)
-            .map(|(n, identity)| match identity {
-                Some(identity) => Power::of(&estate.effective(identity)),
-                None => {
-                    let Some(g) = inventory.aws.groups.iter().find(|g| g.arn == n.arn) else {
-                        return Power::default();
-                    };
-                    let mut ctx = Context::new(estate.now);
-                    ctx.set("aws:PrincipalAccount", [g.account.as_str()]);
-                    let e = Effective::with(
-                        &g.permissions,
-                        estate.index,
-                        estate.guardrails(&g.account),
-                        ctx,
-                    );
-                    Power::of(&e)
-                }
-            })
-            .collect();
-        for (n, p) in nodes.iter_mut().zip(powers) {
-            n.power = p;
-        }
-
+        let started = std::time::Instant::now();
         // Trust of every role, and who outside may assume it.
         let trust_docs: Vec<Option<TrustInfo>> = identities
             .iter()
@@ -525,38 +508,71 @@ impl<'a> PrivilegeGraph<'a> {
             }
         }
 
-        let cand = candidates(&nodes, &identities, &trust_docs, estate);
+        let customer_policies: Vec<Vec<&str>> = identities
+            .iter()
+            .map(|i| i.map(|i| own_policies(&i.permissions)).unwrap_or_default())
+            .collect();
+        let cand = candidates(&nodes, &identities, &trust_docs, &customer_policies, estate);
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            sets = cand.sets.len(),
+            "graph: powers, trust and candidate sets"
+        );
 
-        // Routes of every source principal.
+        // Each node's own power and, for the non-human identities, its routes: one effective
+        // permission set per node, computed once.
         let resolve = Resolve {
             inventory,
             nodes: &nodes,
-            identities: &identities,
+            customer_policies: &customer_policies,
             trust: &trust_docs,
             cand: &cand,
             estate,
         };
-        let computed: Vec<(usize, Vec<Route>)> = nodes
+        let computed: Vec<(Power, Vec<Route>)> = nodes
             .par_iter()
+            .zip(&identities)
             .enumerate()
-            .filter_map(|(i, n)| {
-                let identity = inventory.identities.get(n.identity?)?;
-                if identity.provider_managed {
-                    return None;
+            .map(|(i, (n, identity))| match identity {
+                Some(identity) => {
+                    let effective = estate.effective(identity);
+                    let power = Power::of(&effective);
+                    let source = n.identity.is_some() && !identity.provider_managed;
+                    let routes = match source {
+                        true => resolve.routes(&Source {
+                            node: i as NodeId,
+                            identity,
+                            effective,
+                        }),
+                        false => Vec::new(),
+                    };
+                    (power, routes)
                 }
-                let source = Source {
-                    node: i as NodeId,
-                    identity,
-                    effective: estate.effective(identity),
-                };
-                Some((i, resolve.routes(&source)))
+                None => {
+                    let Some(g) = inventory.aws.groups.iter().find(|g| g.arn == n.arn) else {
+                        return (Power::default(), Vec::new());
+                    };
+                    let mut ctx = Context::new(estate.now);
+                    ctx.set("aws:PrincipalAccount", [g.account.as_str()]);
+                    let e = Effective::with(
+                        &g.permissions,
+                        estate.index,
+                        estate.guardrails(&g.account),
+                        ctx,
+                    );
+                    (Power::of(&e), Vec::new())
+                }
             })
             .collect();
-        let mut routes: Vec<Vec<Route>> = (0..nodes.len()).map(|_| Vec::new()).collect();
-        for (i, r) in computed {
-            routes[i] = r;
+        let mut routes = Vec::with_capacity(nodes.len());
+        for (n, (power, r)) in nodes.iter_mut().zip(computed) {
+            n.power = power;
+            routes.push(r);
         }
-
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "graph: routes"
+        );
         let mut graph = PrivilegeGraph {
             reach: nodes.iter().map(|n| n.power).collect(),
             dist: nodes
@@ -570,8 +586,15 @@ impl<'a> PrivilegeGraph<'a> {
             sets: cand.sets,
             accounts,
             inventory,
+            set_order: Vec::new(),
+            set_powers: Vec::new(),
         };
         graph.fixed_point();
+        graph.index_sets();
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "graph: reach"
+        );
         graph
     }
 
@@ -668,6 +691,89 @@ impl<'a> PrivilegeGraph<'a> {
         }
     }
 
+    /// Order each set's members best first and count their powers.
+    fn index_sets(&mut self) {
+        let nodes = &self.nodes;
+        let dist = &self.dist;
+        self.set_order = self
+            .sets
+            .par_iter()
+            .map(|set| {
+                let mut order = set.clone();
+                order.sort_by(|&a, &b| {
+                    let key = |n: NodeId| (!nodes[n as usize].power.admin, dist[n as usize]);
+                    key(a)
+                        .cmp(&key(b))
+                        .then_with(|| nodes[a as usize].arn.cmp(nodes[b as usize].arn))
+                });
+                order
+            })
+            .collect();
+        self.set_powers = self
+            .sets
+            .iter()
+            .map(|set| {
+                let mut counts: Vec<(Power, usize)> = Vec::new();
+                for &n in set {
+                    let p = nodes[n as usize].power;
+                    match counts.iter_mut().find(|(q, _)| *q == p) {
+                        Some((_, c)) => *c += 1,
+                        None => counts.push((p, 1)),
+                    }
+                }
+                counts
+            })
+            .collect();
+    }
+
+    /// The targets of a route that give `from` something it lacks in one step, best first (at
+    /// most `limit` of them), and how many there are in all.
+    pub fn best_targets(&self, from: NodeId, route: &Route, limit: usize) -> (Vec<NodeId>, usize) {
+        let mine = self.nodes[from as usize].power;
+        let worth = |t: NodeId| t != from && mine.gains_from(self.gain(route, t));
+        let order = |a: &NodeId, b: &NodeId| {
+            let key = |n: NodeId| (!self.gain(route, n).admin, self.dist[n as usize]);
+            key(*a)
+                .cmp(&key(*b))
+                .then_with(|| self.nodes[*a as usize].arn.cmp(self.nodes[*b as usize].arn))
+        };
+        if route.targets.itself {
+            return (vec![from], 1);
+        }
+        // One whole set: its order and power counts answer at once.
+        if let ([set], []) = (
+            route.targets.sets.as_slice(),
+            route.targets.nodes.as_slice(),
+        ) {
+            let set = *set as usize;
+            let total = match route.outcome {
+                Outcome::Admin => self.sets[set].iter().filter(|&&t| t != from).count(),
+                // The principal itself, if a member, has its own power: never counted.
+                Outcome::Becomes => self.set_powers[set]
+                    .iter()
+                    .filter(|(p, _)| mine.gains_from(*p))
+                    .map(|(_, c)| c)
+                    .sum(),
+            };
+            let best = self.set_order[set]
+                .iter()
+                .copied()
+                .filter(|&t| worth(t))
+                .take(limit)
+                .collect();
+            return (best, total);
+        }
+        let mut all = self.targets(from, route);
+        all.retain(|&t| worth(t));
+        let total = all.len();
+        if total > limit {
+            all.select_nth_unstable_by(limit - 1, order);
+            all.truncate(limit);
+        }
+        all.sort_by(order);
+        (all, total)
+    }
+
     /// The node of an inventory identity, if it is an AWS principal.
     pub fn node_of(&self, identity_index: usize) -> Option<NodeId> {
         self.by_identity.get(&identity_index).copied()
@@ -694,17 +800,19 @@ impl<'a> PrivilegeGraph<'a> {
         &self.routes[id as usize]
     }
 
-    /// The nodes a route reaches from `from`.
+    /// The nodes a route reaches from `from`, each once, in node order.
     pub fn targets(&self, from: NodeId, route: &Route) -> Vec<NodeId> {
-        let mut out: BTreeSet<NodeId> = route.targets.nodes.iter().copied().collect();
+        let mut out: Vec<NodeId> = route.targets.nodes.clone();
         for s in &route.targets.sets {
             out.extend(self.sets[*s as usize].iter().copied());
         }
-        out.remove(&from);
+        out.retain(|&t| t != from);
         if route.targets.itself {
-            out.insert(from);
+            out.push(from);
         }
-        out.into_iter().collect()
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// What a route gives in one step when it reaches `target`: administrator access, or the
@@ -789,6 +897,7 @@ fn candidates(
     nodes: &[Node<'_>],
     identities: &[Option<&Identity>],
     trust: &[Option<TrustInfo<'_>>],
+    customer_policies: &[Vec<&str>],
     estate: &Estate<'_>,
 ) -> Candidates {
     let mut cand = Candidates::default();
@@ -901,6 +1010,23 @@ fn candidates(
     }
     cand.checked_trust.sort_unstable();
     cand.checked_trust.dedup();
+    // The role sets, narrowed to roles with a customer-managed policy.
+    let role_sets: Vec<SetId> = cand
+        .roles
+        .values()
+        .chain(cand.trusting_account.values())
+        .chain(cand.trusting_anyone.iter())
+        .copied()
+        .collect();
+    for set in role_sets {
+        let members: Vec<NodeId> = cand.sets[set as usize]
+            .iter()
+            .copied()
+            .filter(|&r| !customer_policies[r as usize].is_empty())
+            .collect();
+        let narrowed = cand.set(members);
+        cand.with_policy.insert(set, narrowed);
+    }
     cand
 }
 
@@ -908,7 +1034,8 @@ fn candidates(
 struct Resolve<'g, 'a> {
     inventory: &'a Inventory,
     nodes: &'g [Node<'a>],
-    identities: &'g [Option<&'a Identity>],
+    /// Each node's customer-managed policies (what CreatePolicyVersion can rewrite).
+    customer_policies: &'g [Vec<&'a str>],
     trust: &'g [Option<TrustInfo<'a>>],
     cand: &'g Candidates,
     estate: &'g Estate<'a>,
@@ -955,12 +1082,17 @@ impl<'g, 'a> Resolve<'g, 'a> {
                     ..
                 }
             );
-            let grants: Option<Vec<crate::policy::Grant>> = path
-                .actions
-                .iter()
-                .filter(|a| !(trust_may_allow && is_assume(&a.action)))
-                .map(|a| s.effective.grant(&a.action))
-                .collect();
+            let needed = || {
+                path.actions
+                    .iter()
+                    .filter(|a| !(trust_may_allow && is_assume(&a.action)))
+            };
+            // A cheap look first: most principals allow few of the catalog's actions.
+            if !needed().all(|a| s.effective.allows_some(&a.action)) {
+                continue;
+            }
+            let grants: Option<Vec<crate::policy::Grant>> =
+                needed().map(|a| s.effective.grant(&a.action)).collect();
             let Some(grants) = grants else { continue };
             let Some((targets, outcome, sure)) = self.resolve(s, path) else {
                 continue;
@@ -1002,6 +1134,28 @@ impl<'g, 'a> Resolve<'g, 'a> {
         })
     }
 
+    /// What the actions of a path that act on the target could reach: a target outside it is
+    /// not decided at all. `identity_assume`: whether sts:AssumeRole must be allowed by the
+    /// principal's own policies (not when the trust names it).
+    fn candidate_filter(
+        &self,
+        s: &Source<'a>,
+        path: &catalog::Path,
+        identity_assume: bool,
+    ) -> Vec<crate::policy::Scope> {
+        let kind = match path.target {
+            Target::User { .. } => "user",
+            Target::Group => "group",
+            _ => "role",
+        };
+        path.actions
+            .iter()
+            .filter(|a| a.on == On::Target)
+            .filter(|a| identity_assume || !is_assume(&a.action))
+            .map(|a| s.effective.scope(&a.action, kind))
+            .collect()
+    }
+
     /// Decide every action of a path that acts on a target (`on: target` or `target_policy`)
     /// on one target.
     fn decide_on(
@@ -1021,9 +1175,7 @@ impl<'g, 'a> Resolve<'g, 'a> {
                         .decide(&a.action, node.arn, &extra_for(&a.action, service))
                         .truth
                 }
-                On::TargetPolicy => self.identities[target as usize]
-                    .map(|x| own_policies(&x.permissions))
-                    .unwrap_or_default()
+                On::TargetPolicy => self.customer_policies[target as usize]
                     .iter()
                     .map(|p| s.effective.decide(&a.action, p, &[]).truth)
                     .max()
@@ -1047,6 +1199,19 @@ impl<'g, 'a> Resolve<'g, 'a> {
     ) -> Option<(Targets, Outcome, bool)> {
         let me = &self.nodes[s.node as usize];
         let account = me.account.to_string();
+        // Actions on policies, groups or the principal itself whose grants cannot reach any such
+        // resource rule the path out before any target is considered.
+        for a in &path.actions {
+            let kind = match a.on {
+                On::OwnPolicy | On::TargetPolicy => "policy",
+                On::OwnGroup => "group",
+                On::Itself => me.kind.as_str(),
+                On::Any | On::Target => continue,
+            };
+            if s.effective.scope(&a.action, kind) == crate::policy::Scope::None {
+                return None;
+            }
+        }
         let mut targets = Targets::default();
         let mut sure = true;
         // Decide one candidate; keep it when allowed.
@@ -1105,8 +1270,10 @@ impl<'g, 'a> Resolve<'g, 'a> {
                 }
                 let set = *self.cand.groups.get(&account)?;
                 let member_of = self.own_groups(s);
+                let filter = self.candidate_filter(s, path, true);
                 for &g in &self.cand.sets[set as usize] {
-                    if member_of.contains(&self.nodes[g as usize].arn) {
+                    let arn = self.nodes[g as usize].arn;
+                    if member_of.contains(&arn) || !filter.iter().all(|f| f.may_cover(arn)) {
                         continue;
                     }
                     check(g, self.decide_on(s, path, g, None), &mut targets);
@@ -1125,8 +1292,14 @@ impl<'g, 'a> Resolve<'g, 'a> {
                 {
                     targets.sets.push(set);
                 } else {
+                    let filter = self.candidate_filter(s, path, true);
                     for &u in &self.cand.sets[set as usize] {
-                        check(u, self.decide_on(s, path, u, None), &mut targets);
+                        if filter
+                            .iter()
+                            .all(|f| f.may_cover(self.nodes[u as usize].arn))
+                        {
+                            check(u, self.decide_on(s, path, u, None), &mut targets);
+                        }
                     }
                 }
                 Some((targets, outcome, sure))
@@ -1137,16 +1310,28 @@ impl<'g, 'a> Resolve<'g, 'a> {
                 } else {
                     Outcome::Becomes
                 };
-                let others_uniform = self.uniform(s, path, &[On::Target])
-                    && !path.actions.iter().any(|a| a.on == On::TargetPolicy);
+                // Decided the same on every role: reach whole sets (narrowed to roles with a
+                // customer-managed policy when the path rewrites one).
+                let others_uniform = self.uniform(s, path, &[On::Target, On::TargetPolicy]);
+                let rewrites_policy = path.actions.iter().any(|a| a.on == On::TargetPolicy);
+                let pick = |set: SetId| match rewrites_policy {
+                    true => self.cand.with_policy.get(&set).copied(),
+                    false => Some(set),
+                };
                 match trust {
                     Trust::Rewritten => {
                         let set = *self.cand.roles.get(&account)?;
                         if others_uniform {
-                            targets.sets.push(set);
+                            targets.sets.extend(pick(set));
                         } else {
+                            let filter = self.candidate_filter(s, path, true);
                             for &r in &self.cand.sets[set as usize] {
-                                check(r, self.decide_on(s, path, r, None), &mut targets);
+                                if filter
+                                    .iter()
+                                    .all(|f| f.may_cover(self.nodes[r as usize].arn))
+                                {
+                                    check(r, self.decide_on(s, path, r, None), &mut targets);
+                                }
                             }
                         }
                     }
@@ -1163,19 +1348,37 @@ impl<'g, 'a> Resolve<'g, 'a> {
                             self.cand.trusting_account.get(me.account).copied(),
                             self.cand.trusting_anyone,
                         ];
+                        // The roles of shared sets need the principal's own sts:AssumeRole.
+                        let filter = self.candidate_filter(s, path, true);
+                        let assume_scope = s.effective.scope("sts:AssumeRole", "role");
                         for set in shared.into_iter().flatten() {
                             if others_uniform && assume_uniform {
-                                targets.sets.push(set);
+                                targets.sets.extend(pick(set));
                             } else {
-                                one_by_one.extend(&self.cand.sets[set as usize]);
+                                one_by_one.extend(self.cand.sets[set as usize].iter().filter(
+                                    |&&r| {
+                                        let arn = self.nodes[r as usize].arn;
+                                        filter.iter().all(|f| f.may_cover(arn))
+                                            && assume_scope.may_cover(arn)
+                                    },
+                                ));
                             }
                         }
+                        // Roles that name the principal (or may, under conditions): its own
+                        // policies need not allow sts:AssumeRole when the trust names it.
+                        let named = self.candidate_filter(s, path, false);
                         if let Some(v) = self.cand.trusting_arn.get(me.arn) {
-                            one_by_one.extend(v);
+                            one_by_one.extend(v.iter().filter(|&&r| {
+                                named
+                                    .iter()
+                                    .all(|f| f.may_cover(self.nodes[r as usize].arn))
+                            }));
                         }
-                        // Roles of every scanned account that trust this principal by ARN
-                        // pattern, under conditions, or with a Deny.
-                        one_by_one.extend(&self.cand.checked_trust);
+                        one_by_one.extend(self.cand.checked_trust.iter().filter(|&&r| {
+                            named
+                                .iter()
+                                .all(|f| f.may_cover(self.nodes[r as usize].arn))
+                        }));
                         for r in one_by_one {
                             let mut truth = self.decide_on(s, path, r, None);
                             if !path.actions.iter().any(|a| is_assume(&a.action)) {
@@ -1221,8 +1424,14 @@ impl<'g, 'a> Resolve<'g, 'a> {
                         targets.sets.push(set);
                         continue;
                     }
+                    let filter = self.candidate_filter(s, path, true);
                     for &r in &self.cand.sets[set as usize] {
-                        check(r, self.decide_on(s, path, r, Some(service)), &mut targets);
+                        if filter
+                            .iter()
+                            .all(|f| f.may_cover(self.nodes[r as usize].arn))
+                        {
+                            check(r, self.decide_on(s, path, r, Some(service)), &mut targets);
+                        }
                     }
                 }
                 targets.sets.sort_unstable();

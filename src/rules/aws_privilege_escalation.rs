@@ -72,25 +72,11 @@ impl crate::rule::Rule for Rule {
         let mut confidence = Confidence::Medium;
         for (ri, route) in graph.routes(me).iter().enumerate() {
             // The targets that give it something it lacks, best first.
-            let mut worth: Vec<(bool, u32, String, u32)> = graph
-                .targets(me, route)
-                .into_iter()
-                .filter(|&t| mine.power.gains_from(graph.gain(route, t)))
-                .map(|t| {
-                    let gain = graph.gain(route, t);
-                    (
-                        !gain.admin,
-                        graph.dist[t as usize],
-                        graph.label(t, mine.account),
-                        t,
-                    )
-                })
-                .collect();
-            if worth.is_empty() {
+            // Best first: administrator access, then closest to it, then by ARN.
+            let (shown, total) = graph.best_targets(me, route, SHOWN);
+            let Some(&best) = shown.first() else {
                 continue;
-            }
-            worth.sort();
-            let (_, _, _, best) = worth[0];
+            };
             let hop = crate::privilege::Hop {
                 from: me,
                 to: best,
@@ -104,8 +90,8 @@ impl crate::rule::Rule for Rule {
                 confidence = Confidence::High;
             }
             let mut line = graph.path_line(std::slice::from_ref(&hop));
-            if worth.len() > 1 {
-                line.push_str(&format!(" (+{} more)", worth.len() - 1));
+            if total > 1 {
+                line.push_str(&format!(" (+{} more)", total - 1));
             }
             lines.push(line);
             paths.push(json!({
@@ -119,13 +105,13 @@ impl crate::rule::Rule for Rule {
                 "conditions": route.conditions,
                 "prerequisites": route.path.prerequisites,
                 "hop": graph.hop_json(ctx.estate, &hop),
-                "targets": worth.iter().take(SHOWN).map(|(_, _, _, t)| json!({
+                "targets": shown.iter().map(|t| json!({
                     "arn": graph.node(*t).arn,
                     "name": graph.node(*t).name,
                     "kind": graph.node(*t).kind.as_str(),
                     "gains": mine.power.gained(graph.gain(route, *t)),
                 })).collect::<Vec<_>>(),
-                "more_targets": worth.len().saturating_sub(SHOWN),
+                "more_targets": total.saturating_sub(SHOWN),
                 "url": route.path.url,
             }));
         }
