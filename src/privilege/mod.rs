@@ -65,6 +65,9 @@ pub struct Node<'a> {
     /// Who outside the scanned estate may become it (another account, a federated identity
     /// provider, anyone), in words; empty when nobody.
     pub external: Vec<String>,
+    /// Accounts outside the scanned estate whose roles its own policies let it assume: what it
+    /// reaches there is unknown.
+    pub beyond: Vec<String>,
 }
 
 /// How sure an edge is.
@@ -486,6 +489,7 @@ impl<'a> PrivilegeGraph<'a> {
                 person: false,
                 power: Power::default(),
                 external: Vec::new(),
+                beyond: Vec::new(),
             });
             identities.push(None);
         }
@@ -529,7 +533,8 @@ impl<'a> PrivilegeGraph<'a> {
             cand: &cand,
             estate,
         };
-        let computed: Vec<(Power, Vec<Route>)> = nodes
+        let scanned = &accounts;
+        let computed: Vec<(Power, Vec<Route>, Vec<String>)> = nodes
             .par_iter()
             .zip(&identities)
             .enumerate()
@@ -538,6 +543,10 @@ impl<'a> PrivilegeGraph<'a> {
                     let effective = estate.effective(identity);
                     let power = Power::of(&effective);
                     let source = n.identity.is_some() && !identity.provider_managed;
+                    let beyond = match source {
+                        true => unscanned_reach(&effective, scanned),
+                        false => Vec::new(),
+                    };
                     let routes = match source {
                         true => resolve.routes(&Source {
                             node: i as NodeId,
@@ -546,11 +555,11 @@ impl<'a> PrivilegeGraph<'a> {
                         }),
                         false => Vec::new(),
                     };
-                    (power, routes)
+                    (power, routes, beyond)
                 }
                 None => {
                     let Some(g) = inventory.aws.groups.iter().find(|g| g.arn == n.arn) else {
-                        return (Power::default(), Vec::new());
+                        return (Power::default(), Vec::new(), Vec::new());
                     };
                     let mut ctx = Context::new(estate.now);
                     ctx.set("aws:PrincipalAccount", [g.account.as_str()]);
@@ -560,13 +569,14 @@ impl<'a> PrivilegeGraph<'a> {
                         estate.guardrails(&g.account),
                         ctx,
                     );
-                    (Power::of(&e), Vec::new())
+                    (Power::of(&e), Vec::new(), Vec::new())
                 }
             })
             .collect();
         let mut routes = Vec::with_capacity(nodes.len());
-        for (n, (power, r)) in nodes.iter_mut().zip(computed) {
+        for (n, (power, r, beyond)) in nodes.iter_mut().zip(computed) {
             n.power = power;
+            n.beyond = beyond;
             routes.push(r);
         }
         tracing::debug!(
@@ -888,6 +898,7 @@ impl<'a> Node<'a> {
             person,
             power: Power::default(),
             external: Vec::new(),
+            beyond: Vec::new(),
         }
     }
 }
@@ -1529,6 +1540,32 @@ fn own_policies(permissions: &[Permission]) -> Vec<&str> {
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// The accounts outside the scanned estate whose roles a principal's own policies let it assume.
+fn unscanned_reach(e: &Effective<'_>, scanned: &BTreeSet<&str>) -> Vec<String> {
+    if !e.allows_some("sts:AssumeRole") {
+        return Vec::new();
+    }
+    match e.scope("sts:AssumeRole", "role") {
+        crate::policy::Scope::All => vec!["roles of any account".to_string()],
+        crate::policy::Scope::None => Vec::new(),
+        crate::policy::Scope::Patterns(patterns) => {
+            let mut out: BTreeSet<String> = BTreeSet::new();
+            for p in patterns {
+                match p.split(':').nth(4) {
+                    Some(a) if a.contains(['*', '?']) => {
+                        out.insert("roles of any account".to_string());
+                    }
+                    Some(a) if !a.is_empty() && !scanned.contains(a) => {
+                        out.insert(format!("roles of account {a}"));
+                    }
+                    _ => {}
+                }
+            }
+            out.into_iter().collect()
+        }
+    }
 }
 
 /// Whether a user meets a path's requirement.

@@ -141,4 +141,50 @@ mod tests {
             .run(&super::Rule);
         assert!(f.is_empty());
     }
+
+    #[test]
+    fn a_deny_in_another_policy_is_not_admin() {
+        let f = Case::role("locked")
+            .policy(PermissionSource::Managed, "all", ADMIN)
+            .policy(
+                PermissionSource::Inline,
+                "deny",
+                r#"{"Statement":{"Effect":"Deny","Action":"*","Resource":"*"}}"#,
+            )
+            .run(&super::Rule);
+        assert!(f.is_empty(), "{f:?}");
+        let f = Case::role("no-iam")
+            .policy(PermissionSource::Managed, "all", ADMIN)
+            .policy(
+                PermissionSource::GroupInline,
+                "deny-iam",
+                r#"{"Statement":{"Effect":"Deny","Action":"iam:*","Resource":"*"}}"#,
+            )
+            .run(&super::Rule);
+        assert!(f.is_empty(), "{f:?}");
+        // A Deny of something else leaves admin, and says what it takes away.
+        let f = Case::role("mostly")
+            .policy(PermissionSource::Managed, "all", ADMIN)
+            .policy(
+                PermissionSource::Inline,
+                "deny-s3",
+                r#"{"Statement":{"Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*"}}"#,
+            )
+            .run(&super::Rule);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].message
+                .contains("Denied only: inline:deny-s3 #1: Deny s3:DeleteBucket"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn a_condition_that_cannot_hold_is_not_admin() {
+        let f = Case::role("expired")
+            .policy(PermissionSource::Managed, "all", r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"DateLessThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"}}}}"#)
+            .run(&super::Rule);
+        assert!(f.is_empty(), "{f:?}");
+    }
 }

@@ -85,6 +85,7 @@ impl crate::rule::Rule for Rule {
                 "hops": hops.iter().map(|h| graph.hop_json(ctx.estate, h)).collect::<Vec<_>>(),
                 "admin_account": last,
                 "reachable_from_outside": external,
+                "may_assume_beyond_the_scan": graph.node(me).beyond,
             }))]
     }
 }

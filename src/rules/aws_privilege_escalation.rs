@@ -138,7 +138,11 @@ impl crate::rule::Rule for Rule {
         vec![Finding::new(&META, message)
             .severity(severity)
             .confidence(confidence)
-            .evidence(json!({ "paths": paths }))]
+            .evidence(json!({
+                "paths": paths,
+                // Where its reach is unknown: accounts that were not scanned.
+                "may_assume_beyond_the_scan": mine.beyond,
+            }))]
     }
 }
 
