@@ -7,6 +7,7 @@
 use crate::config::Config;
 use crate::finding::{Finding, RuleMeta, Severity};
 use crate::policy::{Effective, PolicyIndex};
+use crate::privilege::federation::{Federation, WayIn, WayOut};
 use crate::privilege::{Estate, PrivilegeGraph};
 use crate::rule::facts::is_iam_principal;
 use crate::rule::{Ctx, Facts, Rule, Subject};
@@ -40,6 +41,10 @@ pub struct Assessment<'a> {
     pub risk: Risk,
     /// Whether rules ran on it (provider-managed identities are not judged by default).
     pub judged: bool,
+    /// Workloads of other providers that can become it (a role's OIDC trust).
+    pub reached_by: Vec<WayIn>,
+    /// What the workloads it speaks for can become in other providers.
+    pub reaches: Vec<WayOut>,
 }
 
 #[derive(Debug)]
@@ -126,6 +131,15 @@ pub fn analyze<'a>(inventory: &'a Inventory, config: &Config, now: DateTime<Utc>
         rules = rules.len(),
         "analyzing"
     );
+    let federation = Federation::build(inventory, &graph, now);
+    tracing::debug!(edges = federation.edges.len(), "federation edges");
+    // The workloads each identity speaks for.
+    let mut speaks_for: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (wi, w) in inventory.workloads.iter().enumerate() {
+        if let Some(id) = &w.identity {
+            speaks_for.entry(id.as_str()).or_default().push(wi);
+        }
+    }
     let facts = Facts::of(inventory);
     let ctx = Ctx {
         now,
@@ -133,6 +147,7 @@ pub fn analyze<'a>(inventory: &'a Inventory, config: &Config, now: DateTime<Utc>
         facts: &facts,
         graph: &graph,
         estate: &estate,
+        federation: &federation,
     };
     let mut assessments: Vec<Assessment> = inventory
         .identities
@@ -181,12 +196,24 @@ pub fn analyze<'a>(inventory: &'a Inventory, config: &Config, now: DateTime<Utc>
                     .then_with(|| a.fingerprint.cmp(&b.fingerprint))
             });
             let risk = score(&findings);
+            let reached_by = graph
+                .node_of(position)
+                .map(|n| federation.ways_in(n, inventory))
+                .unwrap_or_default();
+            let reaches = speaks_for
+                .get(identity.id.as_str())
+                .into_iter()
+                .flatten()
+                .flat_map(|&w| federation.ways_out(w, &graph))
+                .collect();
             Assessment {
                 identity,
                 owner,
                 findings,
                 risk,
                 judged,
+                reached_by,
+                reaches,
             }
         })
         .collect();

@@ -158,6 +158,14 @@ pub struct ReportIdentity {
     pub credentials: Vec<ReportCredential>,
     pub risk: Risk,
     pub findings: Vec<ReportFinding>,
+    /// Workloads of other providers that can become this identity (CI jobs through a role's
+    /// OIDC trust); absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reached_by: Vec<crate::privilege::federation::WayIn>,
+    /// What the workloads this identity speaks for can become in other providers (a GitHub
+    /// organization's workflow token: its repositories' OIDC roles); absent when nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reaches: Vec<crate::privilege::federation::WayOut>,
 }
 
 /// How much of a source could be read (mirrors `nhi_api::SourceStatus` for the schema).
@@ -258,6 +266,8 @@ fn identity(a: &Assessment) -> ReportIdentity {
             severity: a.risk.severity.map(Severity::as_str).unwrap_or("none"),
         },
         findings: a.findings.iter().map(finding).collect(),
+        reached_by: a.reached_by.clone(),
+        reaches: a.reaches.clone(),
     }
 }
 

@@ -7,16 +7,16 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdin, Command, Stdio};
 
 /// A moto server seeded with a scenario; stopped on drop.
-struct Moto {
+pub(crate) struct Moto {
     child: Child,
     _stdin: Option<ChildStdin>,
-    url: String,
+    pub(crate) url: String,
     /// Lines the scenario printed before READY (KEY ..., MEMBERS ...).
     lines: Vec<String>,
 }
 
 impl Moto {
-    fn start(scenario: &[&str]) -> Moto {
+    pub(crate) fn start(scenario: &[&str]) -> Moto {
         ensure_moto();
         let port = free_port();
         let mut child = Command::new("python3")

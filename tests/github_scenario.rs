@@ -15,7 +15,7 @@ use std::time::Duration;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-const TOKEN: &str = "ghp_SCENARIO1111111111111111111111111111";
+pub(crate) const TOKEN: &str = "ghp_SCENARIO1111111111111111111111111111";
 const REPOS: usize = 500;
 /// The test clock: 2026-11-02T00:00:00Z, the reports' `--now`.
 const CLOCK: i64 = 1_793_577_600;
@@ -43,22 +43,80 @@ impl Sleeper for TestClock {
 }
 
 #[derive(Clone, Copy, Default)]
-struct Options {
-    graphql: bool,
-    rate_limits: bool,
-    pat_listing_refused: bool,
+pub(crate) struct Options {
+    pub(crate) graphql: bool,
+    pub(crate) rate_limits: bool,
+    pub(crate) pat_listing_refused: bool,
     /// Members' next-page link points at this other server.
-    off_host_members: Option<u16>,
+    pub(crate) off_host_members: Option<u16>,
     /// Serve as GitHub Enterprise Server does: REST under /api/v3, GraphQL at /api/graphql.
-    enterprise: bool,
+    pub(crate) enterprise: bool,
     /// Answer every request 401 (a revoked or mistyped token).
-    reject_token: bool,
+    pub(crate) reject_token: bool,
     /// svc-009's secrets answer that the hourly budget is spent, resetting in two hours.
-    exhausted: bool,
+    pub(crate) exhausted: bool,
 }
 
+/// The repositories are `svc-000` to `svc-499`, except the three the pipeline scenario's roles
+/// trust by name: `web` (environments `prod`, with required reviewers, and `staging`), `api`
+/// and `docs`.
 fn repo_name(i: usize) -> String {
-    format!("svc-{i:03}")
+    match i {
+        2 => "web".into(),
+        3 => "api".into(),
+        4 => "docs".into(),
+        _ => format!("svc-{i:03}"),
+    }
+}
+
+/// The repository's index, from its name.
+fn repo_index(name: &str) -> Option<usize> {
+    match name {
+        "web" => Some(2),
+        "api" => Some(3),
+        "docs" => Some(4),
+        _ => name.strip_prefix("svc-")?.parse().ok(),
+    }
+}
+
+/// GitHub's ids: the organization's, and each repository's.
+pub const ORG_ID: u64 = 4200;
+
+pub fn repo_id(i: usize) -> u64 {
+    10_000 + i as u64
+}
+
+/// A repository's environments, as `GET /repos/{o}/{r}/environments` lists them.
+fn environments(i: usize) -> Vec<Value> {
+    match i {
+        2 => vec![
+            json!({"name": "prod", "protection_rules": [
+                {"id": 1, "type": "required_reviewers", "prevent_self_review": true,
+                 "reviewers": [{"type": "Team", "reviewer": {"slug": "release"}}]}],
+             "deployment_branch_policy": {"protected_branches": true, "custom_branch_policies": false}}),
+            json!({"name": "staging", "protection_rules": [], "deployment_branch_policy": null}),
+        ],
+        _ if has_env(i) => vec![json!({"name": "prod"})],
+        _ => vec![],
+    }
+}
+
+/// Repositories with environments: `web` and every 50th.
+const WITH_ENVIRONMENTS: usize = 11;
+/// Environment secret listings: one per environment.
+const ENVIRONMENT_CALLS: usize = 12;
+
+/// Requests for a whole scan. With GraphQL: the organization calls, 5 pages of repositories,
+/// then for each repository its secrets and its OIDC subject template, keys for the 20 with
+/// any, environments for those with any, and one secrets listing per environment. By REST
+/// only: one refused GraphQL attempt, 5 REST pages, and keys, secrets, environments and
+/// template for every repository.
+fn calls(graphql: bool) -> usize {
+    if graphql {
+        ORG_CALLS + 5 + 2 * REPOS + 20 + WITH_ENVIRONMENTS + ENVIRONMENT_CALLS
+    } else {
+        ORG_CALLS + 1 + 5 + 4 * REPOS + ENVIRONMENT_CALLS
+    }
 }
 
 fn has_key(i: usize) -> bool {
@@ -88,7 +146,7 @@ fn page_of(req: &Request) -> usize {
         .unwrap_or(1)
 }
 
-struct Scenario {
+pub(crate) struct Scenario {
     server: MockServer,
     prefix: &'static str,
 }
@@ -100,7 +158,7 @@ struct Scenario {
 const ORG_CALLS: usize = 13;
 
 impl Scenario {
-    async fn start(options: Options) -> Scenario {
+    pub(crate) async fn start(options: Options) -> Scenario {
         let server = MockServer::start().await;
         let prefix = if options.enterprise { "/api/v3" } else { "" };
         let base = format!("{}{prefix}", server.uri());
@@ -222,7 +280,7 @@ impl Scenario {
                 "/orgs/acme/repos" => {
                     let start = (page - 1) * 100;
                     let items: Vec<Value> = (start..(start + 100).min(REPOS))
-                        .map(|i| json!({"name": repo_name(i), "full_name": format!("acme/{}", repo_name(i)), "owner": {"login": "acme"}}))
+                        .map(|i| json!({"id": repo_id(i), "name": repo_name(i), "full_name": format!("acme/{}", repo_name(i)), "owner": {"login": "acme", "id": ORG_ID}}))
                         .collect();
                     let r = json_response(Value::Array(items));
                     if start + 100 < REPOS {
@@ -262,7 +320,7 @@ impl Scenario {
         Scenario { server, prefix }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("{}{}", self.server.uri(), self.prefix)
     }
 
@@ -287,11 +345,7 @@ impl Scenario {
 
 fn repo_route(p: &str, limited_403: &AtomicBool, limited_429: &AtomicBool) -> ResponseTemplate {
     let parts: Vec<&str> = p.trim_start_matches('/').split('/').collect();
-    let Some(i) = parts
-        .get(2)
-        .and_then(|r| r.strip_prefix("svc-"))
-        .and_then(|n| n.parse::<usize>().ok())
-    else {
+    let Some(i) = parts.get(2).and_then(|r| repo_index(r)) else {
         return ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"}));
     };
     match &parts[3..] {
@@ -333,19 +387,23 @@ fn repo_route(p: &str, limited_403: &AtomicBool, limited_429: &AtomicBool) -> Re
             )
         }
         ["environments"] => {
-            let envs = if has_env(i) {
-                json!([{"name": "prod"}])
-            } else {
-                json!([])
-            };
-            json_response(
-                json!({"total_count": envs.as_array().map_or(0, Vec::len), "environments": envs}),
-            )
+            let envs = environments(i);
+            json_response(json!({"total_count": envs.len(), "environments": envs}))
         }
         ["environments", "prod", "secrets"] if has_env(i) => {
             json_response(json!({"total_count": 1,
             "secrets": [{"name": "PROD_DB", "created_at": ago(10), "updated_at": ago(10)}]}))
         }
+        ["environments", _, "secrets"] if !environments(i).is_empty() => {
+            json_response(json!({"total_count": 0, "secrets": []}))
+        }
+        // Every repository uses GitHub's default subject, but svc-006, which opted in to the
+        // organization's template.
+        ["actions", "oidc", "customization", "sub"] => json_response(if i == 6 {
+            json!({"use_default": false})
+        } else {
+            json!({"use_default": true})
+        }),
         _ => ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})),
     }
 }
@@ -360,14 +418,10 @@ fn graphql(req: &Request) -> ResponseTemplate {
     let end = (start + 100).min(REPOS);
     let nodes: Vec<Value> = (start..end)
         .map(|i| {
-            let envs: Vec<Value> = if has_env(i) {
-                vec![json!({"name": "prod"})]
-            } else {
-                vec![]
-            };
-            json!({"name": repo_name(i), "owner": {"login": "acme"},
+            json!({"name": repo_name(i), "databaseId": repo_id(i), "isArchived": false,
+                   "owner": {"login": "acme", "databaseId": ORG_ID},
                    "deployKeys": {"totalCount": u64::from(has_key(i))},
-                   "environments": {"totalCount": envs.len(), "nodes": envs}})
+                   "environments": {"totalCount": environments(i).len()}})
         })
         .collect();
     json_response(json!({"data": {"organization": {"repositories": {
@@ -546,9 +600,8 @@ async fn every_rule_fires_where_planted_and_rate_limits_are_waited_out() {
         );
     }
 
-    // Calls for 500 repositories with GraphQL: 13 organization calls, 5 GraphQL pages, one
-    // secrets listing per repository, keys for the 20 repositories that have any, and one per
-    // environment; plus the 3 rate-limited answers retried.
+    // Calls for 500 repositories with GraphQL (see `calls`), plus the 3 rate-limited answers
+    // retried.
     let requests = scenario.requests().await;
     let graphql = requests
         .iter()
@@ -557,7 +610,7 @@ async fn every_rule_fires_where_planted_and_rate_limits_are_waited_out() {
     assert_eq!(graphql, 5);
     assert_eq!(
         requests.len(),
-        ORG_CALLS + 5 + REPOS + 20 + 10 + 3,
+        calls(true) + 3,
         "requests: {}",
         requests.len()
     );
@@ -596,8 +649,8 @@ async fn without_graphql_rest_gives_the_same_identities() {
     let batched = with.requests().await.len();
     // REST needs keys, secrets and environments for each repository: 3 per repository.
     // One refused GraphQL attempt, then 5 pages of repositories by REST.
-    assert_eq!(rest, ORG_CALLS + 1 + 5 + 3 * REPOS + 10);
-    assert_eq!(batched, ORG_CALLS + 5 + REPOS + 20 + 10);
+    assert_eq!(rest, calls(false));
+    assert_eq!(batched, calls(true));
     eprintln!(
         "API requests for {REPOS} repositories: {batched} with GraphQL, {rest} with REST only"
     );
@@ -626,7 +679,7 @@ async fn enterprise_server_paths_work_for_rest_graphql_and_links() {
     assert!(requests
         .iter()
         .all(|r| r.url.path().starts_with("/api/v3/") || r.url.path() == "/api/graphql"));
-    assert_eq!(requests.len(), ORG_CALLS + 5 + REPOS + 20 + 10);
+    assert_eq!(requests.len(), calls(true));
     assert!(inventory
         .identities
         .iter()

@@ -16,6 +16,7 @@
 
 pub mod catalog;
 pub mod explain;
+pub mod federation;
 pub mod power;
 
 use crate::policy::condition::{Context, Side, Truth, Value};

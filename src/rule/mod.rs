@@ -9,6 +9,7 @@
 
 pub mod facts;
 pub mod judge;
+pub mod pipeline;
 #[cfg(test)]
 pub(crate) mod testing;
 
@@ -52,6 +53,8 @@ pub struct Ctx<'a> {
     pub graph: &'a crate::privilege::PrivilegeGraph<'a>,
     /// How any AWS principal's effective permissions are computed (for evidence).
     pub estate: &'a crate::privilege::Estate<'a>,
+    /// Which workloads of other providers (CI jobs, service accounts) can become which role.
+    pub federation: &'a crate::privilege::federation::Federation,
 }
 
 impl Ctx<'_> {

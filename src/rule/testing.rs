@@ -4,6 +4,7 @@ use super::{Ctx, Rule, Subject};
 use crate::config::Config;
 use crate::finding::Finding;
 use crate::policy::{Effective, PolicyIndex};
+use crate::privilege::federation::Federation;
 use crate::privilege::{Estate, PrivilegeGraph};
 use chrono::{DateTime, TimeZone, Utc};
 use nhi_api::policy::PolicyDocument;
@@ -204,6 +205,13 @@ impl Case {
         self.inventory.policies.extend(other.inventory.policies);
         self.inventory.identities.extend(other.inventory.identities);
         self.inventory.aws.merge(other.inventory.aws);
+        self.inventory.workloads.extend(other.inventory.workloads);
+        self
+    }
+
+    /// A workload of another provider the scan saw (a repository whose CI can present tokens).
+    pub fn workload(mut self, w: nhi_api::Workload) -> Self {
+        self.inventory.workloads.push(w);
         self
     }
 
@@ -244,12 +252,14 @@ impl Case {
             identities: vec![self.identity.clone()],
             ..Inventory::default()
         });
+        let federation = Federation::build(&inventory, &graph, now());
         let ctx = Ctx {
             now: now(),
             config: &self.config,
             facts: &facts,
             graph: &graph,
             estate: &estate,
+            federation: &federation,
         };
         rule.check(&subject, &ctx)
     }

@@ -37,6 +37,8 @@ mod github_pat_broad_access;
 mod github_secret_not_rotated;
 mod github_token_no_expiry;
 mod github_workflow_token_write;
+mod pipeline_path_to_admin;
+mod pipeline_path_to_sensitive;
 
 /// Every rule nhi has, in catalog order.
 pub fn all() -> Vec<&'static dyn Rule> {
@@ -52,6 +54,8 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &aws_path_to_admin::Rule,
         &aws_wildcard_permissions::Rule,
         &aws_unused_services::Rule,
+        &pipeline_path_to_admin::Rule,
+        &pipeline_path_to_sensitive::Rule,
         &aws_github_oidc_trust_unscoped::Rule,
         &aws_trust_any_principal::Rule,
         &aws_trust_cross_account_no_external_id::Rule,

@@ -7,6 +7,7 @@ Scenarios:
   account   one account with everything nhi's AWS rules look for, planted and clean
   org       an organization: the management account and three members, one of which denies the scan
   perm      IAM policies enforced; users "scanner" (docs/aws-permissions.json) and "scanner-no-report"
+  pipeline  GitHub Actions OIDC roles the GitHub scenario's organization can become (pipeline.py)
   big N     one account with N principals, for timing
 
 moto runs in this process (ThreadedMotoServer) so the scenario can set what its API cannot:
@@ -218,6 +219,10 @@ def main():
         # From now on moto enforces IAM policies (its INITIAL_NO_AUTH_ACTION_COUNT setting).
         from moto import settings
         settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
+    elif SCENARIO == "pipeline":
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import pipeline
+        pipeline.seed(client("iam"))
     elif SCENARIO == "big":
         scenario_big(int(sys.argv[3]))
     else:

@@ -192,6 +192,10 @@ pub struct Inventory {
     pub policies: BTreeMap<PolicyRef, PolicyDocument>,
     /// Principals seen but left out because they are people, counted by reason.
     pub excluded: BTreeMap<String, usize>,
+    /// Workloads that present identity tokens to other providers (CI repositories, service
+    /// accounts): where cross-provider paths start.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workloads: Vec<crate::Workload>,
     /// AWS facts privilege analysis reads besides identities (groups, people, policy versions,
     /// organizations).
     #[serde(default, skip_serializing_if = "AwsEstate::is_empty")]
@@ -206,6 +210,7 @@ impl Default for Inventory {
             identities: Vec::new(),
             policies: BTreeMap::new(),
             excluded: BTreeMap::new(),
+            workloads: Vec::new(),
             aws: AwsEstate::default(),
         }
     }
@@ -220,6 +225,7 @@ impl Inventory {
         for (reason, n) in other.excluded {
             *self.excluded.entry(reason).or_default() += n;
         }
+        self.workloads.extend(other.workloads);
         self.aws.merge(other.aws);
     }
 
@@ -238,6 +244,8 @@ impl Inventory {
         self.sources.sort_by(|a, b| {
             (&a.connector, &a.origin, &a.scope).cmp(&(&b.connector, &b.origin, &b.scope))
         });
+        self.workloads
+            .sort_by(|a, b| (&a.provider, &a.scope, &a.id).cmp(&(&b.provider, &b.scope, &b.id)));
         self.aws.sort();
     }
 }

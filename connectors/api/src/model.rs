@@ -443,3 +443,116 @@ pub struct GithubFacts {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub oidc_sub_claim_keys: Vec<String>,
 }
+
+/// Something that runs code and can present an identity token its provider issues to another
+/// provider: a repository's CI jobs (GitHub Actions OIDC), a Kubernetes service account. Where
+/// cross-provider paths start: a cloud role that trusts the issuer and one of the subjects can
+/// be assumed by whoever can make the workload present that subject.
+///
+/// Its subjects are stored compactly, as forms and runs: each form is filled in with each run's
+/// claims ([`Workload::subjects`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Workload {
+    pub provider: String,
+    /// `github_repository`, `k8s_service_account`, ...
+    pub kind: String,
+    /// Stable natural key, e.g. `github:acme/web`.
+    pub id: String,
+    pub name: String,
+    /// Organization, cluster, ...
+    pub scope: String,
+    /// The identity that speaks for it in the inventory (the organization's workflow token for
+    /// a repository), which carries what it can become in the report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// The token issuer, as a URL: `https://token.actions.githubusercontent.com`.
+    pub issuer: String,
+    /// How its tokens' subjects are written, one entry per form the provider may use:
+    /// `{claim}` stands for a claim of the run (`repo:acme/web:{context}`).
+    pub subject_forms: Vec<String>,
+    /// The ways its jobs can run, each with the claims it sets and who can make it happen.
+    pub runs: Vec<WorkloadRun>,
+    /// Other token claims trust policies check, with the values this workload's tokens carry
+    /// (`repository`, `repository_owner_id`, ...). Claims the job chooses are not listed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub claims: BTreeMap<String, String>,
+}
+
+/// One way a workload's jobs can run: the claims it sets (`*` where whoever triggers it
+/// chooses, a branch name), who can make a job run that way, and what stands in the way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkloadRun {
+    /// `context` = `pull_request`, `ref` = `refs/heads/*`, `environment` = `prod`, ...
+    pub claims: BTreeMap<String, String>,
+    /// Who can make a job run this way, in words: "anyone who can push a branch to acme/web".
+    pub who: String,
+    /// What must happen first (required reviewers, protected branches only), in words; `None`
+    /// when nothing does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<String>,
+    /// Other runs (by index) this one's wildcards do not cover: a job naming an existing,
+    /// protected environment is that environment's run, not a new one's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub except: Vec<usize>,
+}
+
+/// A token subject a workload can present: a pattern where `*` stands for what whoever triggers
+/// the job chooses, and what stands in the way. Derived from a [`Workload`]'s forms and runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectTemplate {
+    /// `repo:acme/web:ref:refs/heads/*`, `repo:acme/web:environment:prod`.
+    pub pattern: String,
+    pub who: String,
+    pub gate: Option<String>,
+    /// Concrete subjects the pattern does not cover (other runs').
+    pub except: Vec<String>,
+}
+
+impl Workload {
+    /// One form filled in with a run's claims (then the workload's); a claim neither has is
+    /// empty.
+    fn fill(&self, form: &str, run: &WorkloadRun) -> String {
+        let mut out = String::with_capacity(form.len() + 32);
+        let mut rest = form;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            match after.find('}') {
+                Some(close) => {
+                    let key = &after[..close];
+                    let value = run.claims.get(key).or_else(|| self.claims.get(key));
+                    out.push_str(value.map(String::as_str).unwrap_or(""));
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push_str(&rest[open..]);
+                    rest = "";
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// Every subject its tokens can carry: each form with each run, the most open runs first
+    /// (in the connector's order).
+    pub fn subjects(&self) -> Vec<SubjectTemplate> {
+        let mut out = Vec::with_capacity(self.subject_forms.len() * self.runs.len());
+        for form in &self.subject_forms {
+            for run in &self.runs {
+                out.push(SubjectTemplate {
+                    pattern: self.fill(form, run),
+                    who: run.who.clone(),
+                    gate: run.gate.clone(),
+                    except: run
+                        .except
+                        .iter()
+                        .filter_map(|&i| self.runs.get(i))
+                        .map(|other| self.fill(form, other))
+                        .collect(),
+                });
+            }
+        }
+        out
+    }
+}

@@ -146,6 +146,21 @@ pub(crate) fn split(f: Fetched, org: &str, api_url: &str) -> (OrgData, Assessmen
     let mut item_errors = Vec::new();
     let mut repo_notes: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (repo, read) in f.repos.iter().zip(f.reads) {
+        data.repositories.push(crate::normalize::Repository {
+            full_name: repo.full_name.clone(),
+            id: repo.id,
+            owner_id: repo.owner_id,
+            created_at: repo.created_at,
+            archived: repo.archived,
+            environments: read.environments.clone(),
+            oidc_claim_keys: match &read.oidc {
+                Some(o) if o.use_default == Some(true) => Some(Vec::new()),
+                Some(o) if !o.include_claim_keys.is_empty() => Some(o.include_claim_keys.clone()),
+                // Opted in to the organization's template.
+                Some(_) => Some(data.oidc_sub_claim_keys.clone()),
+                None => None,
+            },
+        });
         keys_cov.add(&repo.full_name, read.keys_error.as_ref());
         secrets_cov.add(&repo.full_name, read.secrets_error.as_ref());
         env_cov.add(&repo.full_name, read.env_error.as_ref());

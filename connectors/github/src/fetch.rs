@@ -102,6 +102,10 @@ pub(crate) async fn org(
                             r.name
                         )
                     }),
+                    id: r.id,
+                    owner_id: r.owner.as_ref().and_then(|o| o.id),
+                    created_at: r.created_at,
+                    archived: r.archived,
                     deploy_keys: None,
                     environments: None,
                 })
@@ -156,13 +160,17 @@ pub(crate) async fn org(
     })
 }
 
-/// A repository and what GraphQL already told about it.
+/// A repository and what the listing already told about it.
 pub(crate) struct RepoInfo {
     pub full_name: String,
+    pub id: Option<u64>,
+    pub owner_id: Option<u64>,
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub archived: bool,
     /// Deploy keys it has; `None` when unknown (REST must be asked).
     pub deploy_keys: Option<u64>,
-    /// Its environments; `None` when unknown.
-    pub environments: Option<Vec<String>>,
+    /// How many environments it has; `None` when unknown.
+    pub environments: Option<u64>,
 }
 
 const REPOS_QUERY: &str = "query($org: String!, $cursor: String) {
@@ -171,9 +179,12 @@ const REPOS_QUERY: &str = "query($org: String!, $cursor: String) {
       pageInfo { hasNextPage endCursor }
       nodes {
         name
-        owner { login }
+        databaseId
+        createdAt
+        isArchived
+        owner { login ... on Organization { databaseId } ... on User { databaseId } }
         deployKeys { totalCount }
-        environments(first: 100) { totalCount nodes { name } }
+        environments { totalCount }
       }
     }
   }
@@ -204,14 +215,14 @@ async fn repos_by_graphql(api: &Api, org: &str) -> Result<Vec<RepoInfo>, ApiErro
         };
         let repos = found.repositories;
         for node in repos.nodes.into_iter().flatten() {
-            let environments = node.environments.and_then(|e| {
-                let names: Vec<String> = e.nodes.into_iter().flatten().map(|n| n.name).collect();
-                (names.len() as u64 >= e.total_count).then_some(names)
-            });
             out.push(RepoInfo {
                 full_name: format!("{}/{}", node.owner.login, node.name),
+                id: node.database_id,
+                owner_id: node.owner.database_id,
+                created_at: node.created_at,
+                archived: node.is_archived.unwrap_or(false),
                 deploy_keys: node.deploy_keys.map(|d| d.total_count),
-                environments,
+                environments: node.environments.map(|e| e.total_count),
             });
         }
         match (repos.page_info.has_next_page, repos.page_info.end_cursor) {
@@ -236,6 +247,10 @@ pub(crate) struct RepoRead {
     pub secrets_error: Option<ApiError>,
     pub env_secrets: Vec<(String, String, ActionsSecret)>,
     pub env_error: Option<ApiError>,
+    /// Its environments with their protection; `None` when they could not be read.
+    pub environments: Option<Vec<Environment>>,
+    /// Its OIDC subject template; `None` when it could not be read.
+    pub oidc: Option<OidcSubject>,
     pub item_errors: Vec<String>,
     /// Listings that ended at a link to another host: (kind, note).
     pub off_host: Vec<(&'static str, String)>,
@@ -279,29 +294,46 @@ async fn read_repo(api: &Api, repo: &RepoInfo) -> RepoRead {
         .into_iter()
         .map(|s| (repo.full_name.clone(), s))
         .collect();
-    let environments = match &repo.environments {
-        Some(names) => names.clone(),
-        None => {
-            let envs = api
-                .list(
-                    format!("{base}/environments?{PER_PAGE}"),
-                    Some("environments"),
-                )
-                .await;
-            let (envs, stop): (Vec<Environment>, _) =
-                read.absorb(kinds::GITHUB_ACTIONS_SECRET, envs);
-            match stop {
-                // A repository without environments answers 404 on some servers.
-                Some(e) if e.status() == Some(404) => Vec::new(),
-                Some(e) => {
-                    read.env_error = Some(e);
-                    Vec::new()
-                }
-                None => envs.into_iter().map(|e| e.name).collect(),
+    // Environments, with what protects them (who may become a cloud role through one depends
+    // on it); not asked when the listing said there are none.
+    let environments: Vec<Environment> = if repo.environments == Some(0) {
+        read.environments = Some(Vec::new());
+        Vec::new()
+    } else {
+        let envs = api
+            .list(
+                format!("{base}/environments?{PER_PAGE}"),
+                Some("environments"),
+            )
+            .await;
+        let (envs, stop): (Vec<Environment>, _) = read.absorb(kinds::GITHUB_ACTIONS_SECRET, envs);
+        match stop {
+            // A repository without environments answers 404 on some servers.
+            Some(e) if e.status() == Some(404) => {
+                read.environments = Some(Vec::new());
+                Vec::new()
+            }
+            Some(e) => {
+                read.env_error = Some(e);
+                Vec::new()
+            }
+            None => {
+                read.environments = Some(envs.clone());
+                envs
             }
         }
     };
-    for env in environments {
+    // Its OIDC subject template: which subjects its jobs' tokens carry.
+    match api
+        .get::<OidcSubject>(format!("{base}/actions/oidc/customization/sub"))
+        .await
+    {
+        Ok(o) => read.oidc = Some(o),
+        Err(e) => {
+            tracing::debug!(repo = %repo.full_name, error = %e, "OIDC subject template unreadable")
+        }
+    }
+    for env in environments.iter().map(|e| e.name.clone()) {
         let list = api
             .list(
                 format!("{base}/environments/{}/secrets?{PER_PAGE}", segment(&env)),

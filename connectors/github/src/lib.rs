@@ -144,6 +144,7 @@ async fn scan_org(api: &Api, org: &str, concurrency: usize, ctx: &CollectContext
     };
     let (data, assessment) = coverage::split(fetched, org, api.base_url());
     let identities = normalize::identities(&data);
+    inventory.workloads = normalize::workloads(&data);
     inventory.sources = assessment.reports(
         api.base_url(),
         org,

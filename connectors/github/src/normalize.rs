@@ -38,6 +38,24 @@ pub struct OrgData {
     pub workflow: Option<WorkflowPermissions>,
     /// The organization's customized OIDC `sub` claim keys (empty: the default).
     pub oidc_sub_claim_keys: Vec<String>,
+    /// The repositories, with what their CI can present to clouds.
+    pub repositories: Vec<Repository>,
+}
+
+/// A repository, as the workload its Actions jobs are.
+#[derive(Debug, Default, Clone)]
+pub struct Repository {
+    /// `owner/name`.
+    pub full_name: String,
+    pub id: Option<u64>,
+    pub owner_id: Option<u64>,
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub archived: bool,
+    /// Its environments with their protection; `None` when they could not be read.
+    pub environments: Option<Vec<crate::types::Environment>>,
+    /// The claims its OIDC subject is made of (empty: GitHub's default); `None` when its
+    /// template could not be read, so either the default or the organization's may apply.
+    pub oidc_claim_keys: Option<Vec<String>>,
 }
 
 impl OrgData {
@@ -368,6 +386,224 @@ fn actions_secret(
     i
 }
 
+/// The issuer of Actions OIDC tokens for an API URL: github.com's, or a GitHub Enterprise
+/// Server's (`https://HOST/_services/token`).
+pub fn oidc_issuer(api_url: &str) -> String {
+    let url = api_url.trim_end_matches('/');
+    match url.strip_suffix("/api/v3") {
+        Some(host) => format!("{host}/_services/token"),
+        None => "https://token.actions.githubusercontent.com".to_string(),
+    }
+}
+
+/// What guards an environment, in words; `None` when any job may deploy to it.
+fn environment_gate(env: &crate::types::Environment) -> Option<String> {
+    let mut gates = Vec::new();
+    for rule in &env.protection_rules {
+        match rule.kind.as_str() {
+            "required_reviewers" => gates.push(if rule.prevent_self_review == Some(true) {
+                "required reviewers (not the one who triggered it)".to_string()
+            } else {
+                "required reviewers".to_string()
+            }),
+            // A wait timer delays, it does not stop; the branch policy is read below.
+            "wait_timer" | "branch_policy" => {}
+            other if !other.is_empty() => gates.push(format!("deployment protection rule {other}")),
+            _ => {}
+        }
+    }
+    match &env.deployment_branch_policy {
+        Some(p) if p.protected_branches => {
+            gates.push("deployments from protected branches only".into())
+        }
+        Some(p) if p.custom_branch_policies => {
+            gates.push("deployments from allowed branches only".into())
+        }
+        _ => {}
+    }
+    (!gates.is_empty()).then(|| gates.join(", "))
+}
+
+/// A run of a repository's jobs: its subject context and the claims that come with it.
+fn run(
+    context: &str,
+    ref_: &str,
+    environment: Option<&str>,
+    event: &str,
+    who: String,
+    gate: Option<String>,
+) -> nhi_api::WorkloadRun {
+    let mut claims = BTreeMap::new();
+    claims.insert("context".to_string(), context.to_string());
+    claims.insert("ref".to_string(), ref_.to_string());
+    claims.insert("event_name".to_string(), event.to_string());
+    if let Some(env) = environment {
+        claims.insert("environment".to_string(), env.to_string());
+    }
+    nhi_api::WorkloadRun {
+        claims,
+        who,
+        gate,
+        except: Vec::new(),
+    }
+}
+
+/// A subject form for a template's claim keys: `repo:acme/web:{context}`. `repo` is written
+/// `owner/name`, or `owner@id/name@id` in the immutable form.
+fn subject_form(keys: &[String], repo_part: &str) -> String {
+    keys.iter()
+        .map(|key| match key.as_str() {
+            "repo" => format!("repo:{repo_part}"),
+            "context" => "{context}".to_string(),
+            "ref" => "ref:{ref}".to_string(),
+            "environment" => "environment:{environment}".to_string(),
+            "event_name" => "event_name:{event_name}".to_string(),
+            // Claims of the repository itself.
+            k @ ("repository"
+            | "repository_owner"
+            | "repository_id"
+            | "repository_owner_id"
+            | "repository_visibility") => format!("{k}:{{{k}}}"),
+            // Claims the workflow decides (job_workflow_ref, workflow, actor, ...).
+            other => format!("{other}:*"),
+        })
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// The repositories as workloads: the ways their Actions jobs run and the subject forms their
+/// OIDC tokens use (the name form and, where the ids are known, the immutable
+/// `owner@id/repo@id` form), from the repository's template or the organization's.
+pub fn workloads(d: &OrgData) -> Vec<nhi_api::Workload> {
+    let issuer = oidc_issuer(&d.api_url);
+    let default_keys = vec!["repo".to_string(), "context".to_string()];
+    let keys_or_default = |k: &[String]| {
+        if k.is_empty() {
+            default_keys.clone()
+        } else {
+            k.to_vec()
+        }
+    };
+    let mut out = Vec::new();
+    for repo in d.repositories.iter().filter(|r| !r.archived) {
+        let full = &repo.full_name;
+        let (owner, name) = full.split_once('/').unwrap_or((&d.org, full));
+        let mut runs = vec![
+            run(
+                "pull_request",
+                "refs/pull/*/merge",
+                None,
+                "pull_request",
+                format!("anyone who can open a pull request from a branch of {full}"),
+                None,
+            ),
+            run(
+                "ref:refs/heads/*",
+                "refs/heads/*",
+                None,
+                "*",
+                format!("anyone who can push a branch to {full}"),
+                None,
+            ),
+            run(
+                "ref:refs/tags/*",
+                "refs/tags/*",
+                None,
+                "*",
+                format!("anyone who can push a tag to {full}"),
+                None,
+            ),
+        ];
+        let known: &[crate::types::Environment] = repo.environments.as_deref().unwrap_or(&[]);
+        for env in known {
+            runs.push(run(
+                &format!("environment:{}", env.name),
+                "*",
+                Some(&env.name),
+                "*",
+                format!("any job of {full} that deploys to environment {}", env.name),
+                environment_gate(env),
+            ));
+        }
+        // A job that names an environment the repository does not have creates it, with no
+        // protection at all. When the environments could not be read, nhi cannot tell a new
+        // one from a protected one.
+        let mut new_env = match repo.environments {
+            Some(_) => run(
+                "environment:*",
+                "*",
+                Some("*"),
+                "*",
+                format!("any job of {full} that names a new environment"),
+                None,
+            ),
+            None => run(
+                "environment:*",
+                "*",
+                Some("*"),
+                "*",
+                format!("any job of {full} that deploys to an environment"),
+                Some(
+                    "environment protection unknown (nhi could not read the repository's environments)"
+                        .to_string(),
+                ),
+            ),
+        };
+        new_env.except = (3..3 + known.len()).collect();
+        runs.push(new_env);
+        // A repository uses GitHub's default template unless it opted in to the organization's
+        // or set its own; when its choice is unknown, either may be in use.
+        let mut templates: Vec<Vec<String>> = match &repo.oidc_claim_keys {
+            Some(k) => vec![keys_or_default(k)],
+            None => vec![
+                default_keys.clone(),
+                keys_or_default(&d.oidc_sub_claim_keys),
+            ],
+        };
+        templates.dedup();
+        let mut repo_parts = vec![format!("{owner}/{name}")];
+        if let (Some(oid), Some(rid)) = (repo.owner_id, repo.id) {
+            repo_parts.push(format!("{owner}@{oid}/{name}@{rid}"));
+        }
+        let mut subject_forms: Vec<String> = templates
+            .iter()
+            .flat_map(|keys| repo_parts.iter().map(move |p| subject_form(keys, p)))
+            .collect();
+        subject_forms.dedup();
+        // Keep only the run claims some form writes (`context` alone, by default).
+        for r in &mut runs {
+            r.claims.retain(|k, _| {
+                subject_forms
+                    .iter()
+                    .any(|f| f.contains(&format!("{{{k}}}")))
+            });
+        }
+        let mut claims = BTreeMap::new();
+        claims.insert("repository".to_string(), full.clone());
+        claims.insert("repository_owner".to_string(), owner.to_string());
+        if let Some(id) = repo.id {
+            claims.insert("repository_id".to_string(), id.to_string());
+        }
+        if let Some(id) = repo.owner_id {
+            claims.insert("repository_owner_id".to_string(), id.to_string());
+        }
+        out.push(nhi_api::Workload {
+            provider: providers::GITHUB.into(),
+            kind: "github_repository".into(),
+            id: format!("github:{full}"),
+            name: full.clone(),
+            scope: d.org.clone(),
+            // Jobs ask for OIDC tokens with the workflow token's `id-token: write`.
+            identity: Some(format!("github:{}/actions/GITHUB_TOKEN", d.org)),
+            issuer: issuer.clone(),
+            subject_forms,
+            runs,
+            claims,
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,6 +616,110 @@ mod tests {
             collaborators: Some(BTreeSet::from(["vendor".to_string()])),
             ..Default::default()
         }
+    }
+
+    fn repo(
+        keys: Option<Vec<String>>,
+        environments: Option<Vec<crate::types::Environment>>,
+    ) -> Repository {
+        Repository {
+            full_name: "acme/web".into(),
+            id: Some(2),
+            owner_id: Some(1),
+            environments,
+            oidc_claim_keys: keys,
+            ..Default::default()
+        }
+    }
+
+    fn patterns(d: &OrgData) -> Vec<String> {
+        workloads(d)
+            .into_iter()
+            .flat_map(|w| w.subjects())
+            .map(|s| s.pattern)
+            .collect()
+    }
+
+    #[test]
+    fn workload_subjects_follow_the_repository_template() {
+        let prod: crate::types::Environment = serde_json::from_str(
+            r#"{"name":"prod","protection_rules":[{"type":"required_reviewers","prevent_self_review":false,"reviewers":[{}]}],"deployment_branch_policy":{"protected_branches":true,"custom_branch_policies":false}}"#,
+        )
+        .expect("environment");
+        let mut d = data();
+        d.oidc_sub_claim_keys = vec!["repository_owner".into(), "context".into()];
+        // GitHub's default template: both the name and the immutable form.
+        d.repositories = vec![repo(Some(vec![]), Some(vec![prod.clone()]))];
+        let p = patterns(&d);
+        assert!(
+            p.contains(&"repo:acme/web:ref:refs/heads/*".to_string()),
+            "{p:?}"
+        );
+        assert!(
+            p.contains(&"repo:acme@1/web@2:pull_request".to_string()),
+            "{p:?}"
+        );
+        assert!(
+            !p.iter().any(|x| x.starts_with("repository_owner:")),
+            "{p:?}"
+        );
+        let w = &workloads(&d)[0];
+        assert_eq!(w.issuer, "https://token.actions.githubusercontent.com");
+        assert_eq!(
+            w.identity.as_deref(),
+            Some("github:acme/actions/GITHUB_TOKEN")
+        );
+        assert_eq!(w.claims["repository_owner_id"], "1");
+        let subjects = w.subjects();
+        let prod_subject = subjects
+            .iter()
+            .find(|s| s.pattern == "repo:acme/web:environment:prod")
+            .expect("prod");
+        assert_eq!(
+            prod_subject.gate.as_deref(),
+            Some("required reviewers, deployments from protected branches only")
+        );
+        let new_env = subjects
+            .iter()
+            .find(|s| s.pattern == "repo:acme/web:environment:*")
+            .expect("new environments");
+        assert_eq!(new_env.gate, None);
+        assert_eq!(new_env.except, vec!["repo:acme/web:environment:prod"]);
+        // Opted in to the organization's template.
+        d.repositories = vec![repo(Some(d.oidc_sub_claim_keys.clone()), Some(vec![]))];
+        let p = patterns(&d);
+        assert!(
+            p.contains(&"repository_owner:acme:ref:refs/heads/*".to_string()),
+            "{p:?}"
+        );
+        assert!(!p.iter().any(|x| x.starts_with("repo:")), "{p:?}");
+        // Unknown: either.
+        d.repositories = vec![repo(None, None)];
+        let p = patterns(&d);
+        assert!(
+            p.contains(&"repository_owner:acme:pull_request".to_string()),
+            "{p:?}"
+        );
+        assert!(
+            p.contains(&"repo:acme/web:pull_request".to_string()),
+            "{p:?}"
+        );
+        let w = &workloads(&d)[0];
+        assert!(
+            w.subjects()
+                .iter()
+                .filter(|s| s.pattern.ends_with("environment:*"))
+                .all(|s| s.gate.as_deref().is_some_and(|g| g.contains("unknown"))),
+            "unread environments are not called unprotected"
+        );
+        // Enterprise Server issues its own tokens; archived repositories run no jobs.
+        d.api_url = "https://ghe.example.com/api/v3".into();
+        assert_eq!(
+            workloads(&d)[0].issuer,
+            "https://ghe.example.com/_services/token"
+        );
+        d.repositories[0].archived = true;
+        assert!(workloads(&d).is_empty());
     }
 
     #[test]

@@ -51,6 +51,9 @@ fn flatten_permissions(v: Option<&serde_json::Value>, prefix: &str) -> BTreeMap<
 #[derive(Debug, Clone, Deserialize)]
 pub struct Account {
     pub login: String,
+    /// The account's numeric id (immutable: OIDC subjects may carry it).
+    #[serde(default)]
+    pub id: Option<u64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -87,11 +90,15 @@ pub struct Installation {
 pub struct Repo {
     pub name: String,
     #[serde(default)]
+    pub id: Option<u64>,
+    #[serde(default)]
     pub full_name: Option<String>,
     #[serde(default)]
     pub owner: Option<Account>,
     #[serde(default)]
     pub archived: bool,
+    #[serde(default, deserialize_with = "lenient_time")]
+    pub created_at: Option<DateTime<Utc>>,
 }
 
 /// `GET /repos/{o}/{r}/keys`.
@@ -200,9 +207,36 @@ pub struct ActionsSecret {
     pub visibility: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// `GET /repos/{o}/{r}/environments` → `environments[]`: a deployment environment and what
+/// guards it.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 pub struct Environment {
     pub name: String,
+    #[serde(default)]
+    pub protection_rules: Vec<ProtectionRule>,
+    #[serde(default)]
+    pub deployment_branch_policy: Option<DeploymentBranchPolicy>,
+}
+
+/// `required_reviewers`, `wait_timer`, `branch_policy`, or a custom app's rule.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+pub struct ProtectionRule {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    /// Required reviewers: whether the one who triggered the deployment may approve it.
+    #[serde(default)]
+    pub prevent_self_review: Option<bool>,
+    #[serde(default)]
+    pub reviewers: Vec<serde_json::Value>,
+}
+
+/// Which branches may deploy to an environment (`null`: any).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+pub struct DeploymentBranchPolicy {
+    #[serde(default)]
+    pub protected_branches: bool,
+    #[serde(default)]
+    pub custom_branch_policies: bool,
 }
 
 /// `GET /orgs/{org}/actions/permissions/workflow`.
@@ -214,10 +248,15 @@ pub struct WorkflowPermissions {
     pub can_approve_pull_request_reviews: Option<bool>,
 }
 
-/// `GET /orgs/{org}/actions/oidc/customization/sub`: the claims the Actions OIDC token's `sub`
-/// is made of (by default `repo:ORG/REPO:...`).
-#[derive(Debug, Clone, Deserialize)]
+/// `GET /orgs/{org}/actions/oidc/customization/sub` and
+/// `GET /repos/{owner}/{repo}/actions/oidc/customization/sub`: the claims the Actions OIDC
+/// token's `sub` is made of (by default `repo:ORG/REPO:...`). A repository says `use_default`:
+/// `true` is GitHub's default, `false` with keys its own template, `false` without keys the
+/// organization's.
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct OidcSubject {
+    #[serde(default)]
+    pub use_default: Option<bool>,
     #[serde(default)]
     pub include_claim_keys: Vec<String>,
 }
@@ -256,21 +295,27 @@ pub struct GqlPageInfo {
 #[serde(rename_all = "camelCase")]
 pub struct GqlRepo {
     pub name: String,
-    pub owner: Account,
+    #[serde(default)]
+    pub database_id: Option<u64>,
+    #[serde(default, deserialize_with = "lenient_time")]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub is_archived: Option<bool>,
+    pub owner: GqlOwner,
     pub deploy_keys: Option<GqlCount>,
-    pub environments: Option<GqlEnvironments>,
+    pub environments: Option<GqlCount>,
+}
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GqlOwner {
+    pub login: String,
+    #[serde(default)]
+    pub database_id: Option<u64>,
 }
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GqlCount {
     pub total_count: u64,
-}
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GqlEnvironments {
-    pub total_count: u64,
-    #[serde(default)]
-    pub nodes: Vec<Option<Environment>>,
 }
 
 #[cfg(test)]

@@ -1,0 +1,735 @@
+//! Cross-provider edges: which workload subjects (a repository's CI jobs, a Kubernetes service
+//! account) can become which cloud role, through the role's trust of an OIDC identity provider.
+//!
+//! A role trusts an issuer (`Principal.Federated` = its OIDC provider) and constrains the token's
+//! claims in conditions: the `sub` first of all (`StringEquals` / `StringLike`, lists,
+//! `ForAnyValue:`), and sometimes the audience, the repository or its owner. Each workload the
+//! scan saw says which subjects its tokens can carry, as patterns where `*` is what whoever
+//! triggers the job chooses (a branch name), and who can make a job carry each. An edge exists
+//! when some subject is both allowed by the trust and one the workload can carry.
+//!
+//! Subjects the trust allows that no scanned workload answers for are kept too, named: "any
+//! repository on GitHub", a repository of an organization that was not scanned, or one that
+//! does not exist (whoever creates it gets in).
+
+use super::{Certainty, NodeId, NodeKind, PrivilegeGraph};
+use crate::policy::condition::{Condition, Context, Keys, Side, Truth, Value};
+use chrono::{DateTime, Utc};
+use nhi_api::policy::{Effect, PolicyDocument};
+use nhi_api::{Inventory, SubjectTemplate, Workload};
+use schemars::JsonSchema;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// "Subject S of a workload can become role R".
+#[derive(Debug, Clone)]
+pub struct FederationEdge {
+    /// The workload, by index in the inventory's workloads; `None` for subjects no scanned
+    /// workload answers for.
+    pub workload: Option<usize>,
+    /// The run's place in the workload's list (the connector lists the most open first).
+    pub template: usize,
+    pub role: NodeId,
+    /// The subject: the workload's template, or the trust's own pattern when unresolved.
+    pub subject: String,
+    /// Who can make a job present it, in words.
+    pub who: String,
+    /// What stands in the way; `None` when nothing does.
+    pub gate: Option<String>,
+    /// The trust statement (Sid or `#N`) and its conditions, quoted.
+    pub statement: String,
+    pub conditions: Vec<String>,
+    pub certainty: Certainty,
+    /// Whoever this subject is open to lives outside the scanned estate (any repository on
+    /// GitHub, an organization that was not scanned).
+    pub foreign: bool,
+}
+
+/// A `sub` constraint of one trust statement: the token's subject must match one of `values`
+/// (or, negated, none of them).
+struct SubTest {
+    values: Vec<String>,
+    /// StringEquals: the values are literal strings; StringLike: globs.
+    glob: bool,
+    negated: bool,
+}
+
+/// The OIDC provider a `Federated` principal names, as an issuer host and path
+/// (`token.actions.githubusercontent.com`), for `arn:aws:iam::ACCOUNT:oidc-provider/HOST/PATH`.
+fn provider_host(federated: &str) -> Option<&str> {
+    federated.split_once(":oidc-provider/").map(|(_, h)| h)
+}
+
+/// The host and path of an issuer URL.
+fn issuer_host(issuer: &str) -> &str {
+    issuer
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+}
+
+/// Whether a trust's pattern `a` (`*` any run, `?` one character, as `StringLike` reads
+/// them) and a workload's subject template `b` share a subject. A template's `*` stands for one
+/// claim value (a branch or environment name), which never holds the `:` between claims.
+/// Case-sensitive, as token claims are.
+pub fn globs_intersect(a: &str, b: &str) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    // seen[i][j]: the states (a[i..], b[j..]) already explored.
+    let mut seen = vec![vec![false; b.len() + 1]; a.len() + 1];
+    let mut stack = vec![(0usize, 0usize)];
+    while let Some((i, j)) = stack.pop() {
+        if seen[i][j] {
+            continue;
+        }
+        seen[i][j] = true;
+        if i == a.len() && j == b.len() {
+            return true;
+        }
+        let a_star = i < a.len() && a[i] == '*';
+        let b_star = j < b.len() && b[j] == '*';
+        // A star may match nothing.
+        if a_star {
+            stack.push((i + 1, j));
+        }
+        if b_star {
+            stack.push((i, j + 1));
+        }
+        // Or one more character, which the other side must produce.
+        match (i < a.len(), j < b.len()) {
+            (true, true) => {
+                let (x, y) = (a[i], b[j]);
+                if x == '*' && y == '*' {
+                    stack.push((i, j + 1));
+                    stack.push((i + 1, j));
+                } else if x == '*' {
+                    stack.push((i, j + 1));
+                } else if y == '*' {
+                    if x != ':' {
+                        stack.push((i + 1, j));
+                    }
+                } else if (x == '?' && y != ':') || y == '?' || x == y {
+                    stack.push((i + 1, j + 1));
+                }
+            }
+            (true, false) if a_star => stack.push((i + 1, j)),
+            (false, true) if b_star => stack.push((i, j + 1)),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// A literal (StringEquals) value as a glob that matches only itself.
+fn literal(value: &str) -> String {
+    // Token claims never hold `*` or `?`: a literal value with them can never be presented as
+    // a pattern would be; map them to characters no subject has.
+    value.replace(['*', '?'], "\u{0}")
+}
+
+impl SubTest {
+    /// Whether a subject template is allowed by this test.
+    fn admits(&self, t: &SubjectTemplate) -> bool {
+        let hits = self.values.iter().any(|v| {
+            let allowed = if self.glob { v.clone() } else { literal(v) };
+            if !globs_intersect(&allowed, &t.pattern) {
+                return false;
+            }
+            // A concrete value the template explicitly leaves to another template.
+            let concrete = !allowed.contains(['*', '?']);
+            !(concrete && t.except.iter().any(|e| e == &allowed))
+        });
+        if self.negated {
+            // Holds unless the template can only present excluded subjects: a pattern with a
+            // wildcard leaves the caller other choices.
+            !hits || t.pattern.contains(['*', '?'])
+        } else {
+            hits
+        }
+    }
+}
+
+/// Request keys of a workload's token for the condition evaluator: its known claims, the
+/// subject (decided apart), and the claims the job chooses.
+struct TokenKeys<'a> {
+    prefix: &'a str,
+    workload: Option<&'a Workload>,
+    base: &'a Context,
+}
+
+impl Keys for TokenKeys<'_> {
+    fn value(&self, key: &str) -> Value {
+        let Some(claim) = key
+            .get(..self.prefix.len())
+            .filter(|p| p.eq_ignore_ascii_case(self.prefix))
+            .and_then(|_| key.get(self.prefix.len() + 1..))
+        else {
+            return self.base.value(key);
+        };
+        match claim {
+            // Decided apart, against the workload's templates.
+            "sub" => Value::Chosen,
+            // The workflow asks for its own audience; the job picks its ref, environment,
+            // workflow and event by how it is triggered.
+            "aud" | "ref" | "ref_type" | "environment" | "job_workflow_ref" | "workflow"
+            | "workflow_ref" | "event_name" | "head_ref" | "base_ref" | "actor" | "actor_id"
+            | "sha" | "run_id" | "run_number" | "run_attempt" => Value::Chosen,
+            other => match self.workload.and_then(|w| w.claims.get(other)) {
+                Some(v) => Value::Known(vec![v.clone()]),
+                None => Value::Unknown,
+            },
+        }
+    }
+}
+
+/// The part of a subject pattern that names the repository: `acme/web` of
+/// `repo:acme/web:ref:refs/heads/main`, `acme@1/web@2` of the immutable form.
+fn repo_part(pattern: &str) -> Option<(&str, &str)> {
+    let rest = pattern.strip_prefix("repo:")?;
+    let owner_repo = rest.split(':').next().unwrap_or(rest);
+    let (owner, repo) = owner_repo.split_once('/').unwrap_or((owner_repo, "*"));
+    Some((owner.split('@').next().unwrap_or(owner), repo))
+}
+
+/// Describe a trusted subject no scanned workload can present: who it is open to, and whether
+/// that lies outside the scanned estate.
+fn describe_foreign(pattern: &str, scanned_scopes: &BTreeSet<&str>) -> (String, bool) {
+    let Some((owner, repo)) = repo_part(pattern) else {
+        return (
+            format!("any workload whose token subject matches {pattern}"),
+            true,
+        );
+    };
+    if owner.contains(['*', '?']) {
+        return ("any repository on GitHub".to_string(), true);
+    }
+    let repo_name = repo.split('@').next().unwrap_or(repo);
+    if !scanned_scopes.contains(owner) {
+        return (
+            format!("repository {owner}/{repo_name} (organization {owner} not scanned)"),
+            true,
+        );
+    }
+    if repo_name.contains(['*', '?']) {
+        let named = if repo_name == "*" {
+            String::new()
+        } else {
+            format!(" named {repo_name}")
+        };
+        return (
+            format!("anyone who may create a repository{named} in {owner} (a new repository has no protected branches or environments)"),
+            false,
+        );
+    }
+    (
+        format!(
+            "repository {owner}/{repo_name}, which {owner} does not have (or nhi could not read): whoever creates it gets in"
+        ),
+        false,
+    )
+}
+
+/// The subject both sides agree on, for people: segment by segment (`:`), the more specific of
+/// the trust's value and the workload's template.
+fn meet(allowed: &str, template: &str) -> String {
+    if !allowed.contains(['*', '?']) {
+        return allowed.to_string();
+    }
+    if !template.contains(['*', '?']) {
+        return template.to_string();
+    }
+    let a: Vec<&str> = allowed.split(':').collect();
+    let t: Vec<&str> = template.split(':').collect();
+    if a.len() != t.len() {
+        return template.to_string();
+    }
+    a.iter()
+        .zip(&t)
+        .map(|(x, y)| if x.contains(['*', '?']) { *y } else { *x })
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// What narrowing a template to the subject a trust names puts in the way: a job of a named
+/// branch runs that branch's code, which branch protection may guard.
+fn narrowing_gate(template: &str, subject: &str) -> Option<String> {
+    if !template.contains("ref:refs/heads/*") || subject.contains(['*', '?']) {
+        return None;
+    }
+    let branch = subject.split("ref:refs/heads/").nth(1)?;
+    let branch = branch.split(':').next().unwrap_or(branch);
+    Some(format!(
+        "only jobs of branch {branch} (nhi does not read branch protection: if {branch} is not protected, anyone who can push to it gets in)"
+    ))
+}
+
+/// What may guard a named environment or branch of a repository nhi did not read.
+fn unread_gate(pattern: &str) -> Option<String> {
+    let (_, context) = pattern.strip_prefix("repo:")?.split_once(':')?;
+    if context.contains(['*', '?']) {
+        return None;
+    }
+    if let Some(env) = context.strip_prefix("environment:") {
+        return Some(format!(
+            "only jobs deploying to environment {env}, whose protection nhi could not read"
+        ));
+    }
+    let branch = context.strip_prefix("ref:refs/heads/")?;
+    Some(format!(
+        "only jobs of branch {branch}, whose protection nhi could not read"
+    ))
+}
+
+/// The cross-provider edges of a run, indexed by the role they lead to and the workload they
+/// start from.
+#[derive(Debug, Default)]
+pub struct Federation {
+    pub edges: Vec<FederationEdge>,
+    by_role: HashMap<NodeId, Vec<usize>>,
+    by_workload: HashMap<usize, Vec<usize>>,
+}
+
+impl Federation {
+    /// Every edge of the estate: each role trusting an OIDC issuer, against every workload of
+    /// that issuer the scan saw.
+    pub fn build(inventory: &Inventory, graph: &PrivilegeGraph<'_>, now: DateTime<Utc>) -> Self {
+        let ctx = Context::new(now);
+        let scopes: BTreeSet<&str> = inventory
+            .workloads
+            .iter()
+            .map(|w| w.scope.as_str())
+            .collect();
+        // Each workload's subjects, expanded once.
+        let subjects: Vec<Vec<SubjectTemplate>> =
+            inventory.workloads.iter().map(Workload::subjects).collect();
+        let mut edges = Vec::new();
+        for (id, node) in graph.nodes.iter().enumerate() {
+            if node.kind != NodeKind::Role {
+                continue;
+            }
+            let Some(doc) = graph
+                .identity(id as NodeId)
+                .and_then(|i| i.trust.as_deref())
+                .and_then(|k| inventory.policies.get(k))
+            else {
+                continue;
+            };
+            role_edges(
+                id as NodeId,
+                doc,
+                inventory,
+                &subjects,
+                &scopes,
+                &ctx,
+                &mut edges,
+            );
+        }
+        let mut by_role: HashMap<NodeId, Vec<usize>> = HashMap::new();
+        let mut by_workload: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (i, e) in edges.iter().enumerate() {
+            by_role.entry(e.role).or_default().push(i);
+            if let Some(w) = e.workload {
+                by_workload.entry(w).or_default().push(i);
+            }
+        }
+        Federation {
+            edges,
+            by_role,
+            by_workload,
+        }
+    }
+
+    /// The edges into a role: who outside AWS can become it.
+    pub fn into_role(&self, role: NodeId) -> impl Iterator<Item = &FederationEdge> {
+        self.by_role
+            .get(&role)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.edges[i])
+    }
+
+    /// The edges out of a workload (by index in the inventory's workloads).
+    pub fn from_workload(&self, workload: usize) -> impl Iterator<Item = &FederationEdge> {
+        self.by_workload
+            .get(&workload)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.edges[i])
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.edges.is_empty()
+    }
+
+    /// Who can become a role, one entry per workload (or per trusted subject no scanned
+    /// workload answers for), open ones first.
+    pub fn ways_in(&self, role: NodeId, inventory: &Inventory) -> Vec<WayIn> {
+        let mut groups: BTreeMap<(Option<usize>, String), Vec<&FederationEdge>> = BTreeMap::new();
+        for e in self.into_role(role) {
+            let key = match e.workload {
+                Some(w) => (Some(w), String::new()),
+                None => (None, e.subject.clone()),
+            };
+            groups.entry(key).or_default().push(e);
+        }
+        let mut out: Vec<WayIn> = groups
+            .into_values()
+            .map(|mut edges| {
+                edges.sort_by_key(|e| (e.gate.is_some(), e.template));
+                let lead = edges[0];
+                let mut subjects: Vec<String> = edges.iter().map(|e| e.subject.clone()).collect();
+                subjects.dedup();
+                WayIn {
+                    workload: lead
+                        .workload
+                        .and_then(|w| inventory.workloads.get(w))
+                        .map(|w| w.id.clone()),
+                    subjects,
+                    who: lead.who.clone(),
+                    gate: lead.gate.clone(),
+                    outside_the_scan: lead.foreign,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            (a.gate.is_some(), &a.workload, &a.subjects).cmp(&(
+                b.gate.is_some(),
+                &b.workload,
+                &b.subjects,
+            ))
+        });
+        out
+    }
+
+    /// What a workload can become, one entry per role, with what the role amounts to.
+    pub fn ways_out(&self, workload: usize, graph: &PrivilegeGraph<'_>) -> Vec<WayOut> {
+        let mut groups: BTreeMap<NodeId, Vec<&FederationEdge>> = BTreeMap::new();
+        for e in self.from_workload(workload) {
+            groups.entry(e.role).or_default().push(e);
+        }
+        let name = graph
+            .inventory
+            .workloads
+            .get(workload)
+            .map(|w| w.id.clone())
+            .unwrap_or_default();
+        let mut out: Vec<WayOut> = groups
+            .into_iter()
+            .map(|(role, mut edges)| {
+                edges.sort_by_key(|e| (e.gate.is_some(), e.template));
+                let mut subjects: Vec<String> = edges.iter().map(|e| e.subject.clone()).collect();
+                subjects.dedup();
+                let i = role as usize;
+                let reaches = match graph.dist[i] {
+                    0 => vec!["admin".to_string()],
+                    u32::MAX => graph.reach[i]
+                        .names()
+                        .iter()
+                        .map(|n| n.to_string())
+                        .collect(),
+                    1 => vec!["admin in 1 step".to_string()],
+                    d => vec![format!("admin in {d} steps")],
+                };
+                WayOut {
+                    workload: name.clone(),
+                    identity: graph.node(role).arn.to_string(),
+                    subjects,
+                    gate: edges[0].gate.clone(),
+                    reaches,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| a.identity.cmp(&b.identity));
+        out
+    }
+}
+
+/// Who can become an identity from another provider, as the report gives it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct WayIn {
+    /// The workload (`github:acme/web`); null for a trusted subject no scanned workload
+    /// answers for (another organization, any repository).
+    pub workload: Option<String>,
+    /// The token subjects that get in, the most open first.
+    pub subjects: Vec<String>,
+    /// Who can make a job present the first of them.
+    pub who: String,
+    /// What stands in its way; null when nothing does.
+    pub gate: Option<String>,
+    /// Whether whoever gets in lies outside the scanned estate.
+    pub outside_the_scan: bool,
+}
+
+/// An identity of another provider a workload can become, as the report gives it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct WayOut {
+    pub workload: String,
+    /// The identity it can become (a role ARN).
+    pub identity: String,
+    pub subjects: Vec<String>,
+    /// What stands in the way of the most open subject; null when nothing does.
+    pub gate: Option<String>,
+    /// What the identity amounts to: `admin`, `admin in N steps`, or the sensitive
+    /// capabilities it may reach (empty: none).
+    pub reaches: Vec<String>,
+}
+
+/// Whether a trust statement can be used with a web identity token.
+fn web_identity(st: &nhi_api::policy::Statement) -> bool {
+    st.effect == Effect::Allow
+        && st.action.as_ref().is_some_and(|a| {
+            a.iter()
+                .any(|x| crate::policy::glob_match(x, "sts:AssumeRoleWithWebIdentity"))
+        })
+}
+
+fn role_edges(
+    role: NodeId,
+    doc: &PolicyDocument,
+    inventory: &Inventory,
+    subjects: &[Vec<SubjectTemplate>],
+    scopes: &BTreeSet<&str>,
+    ctx: &Context,
+    out: &mut Vec<FederationEdge>,
+) {
+    for (index, st) in doc.statements.iter().enumerate() {
+        if !web_identity(st) {
+            continue;
+        }
+        let statement = match &st.sid {
+            Some(s) if !s.is_empty() => s.clone(),
+            _ => format!("#{}", index + 1),
+        };
+        let condition = Condition::compile(&st.condition);
+        let quoted = condition.quote();
+        for federated in st.principal.iter().flat_map(|p| p.of_type("Federated")) {
+            let Some(host) = provider_host(federated) else {
+                continue;
+            };
+            let sub_key = format!("{host}:sub");
+            let tests: Vec<SubTest> = condition
+                .tests
+                .iter()
+                .filter(|t| t.key.eq_ignore_ascii_case(&sub_key))
+                .map(|t| SubTest {
+                    values: t.values.clone(),
+                    glob: t.operator_text.contains("Like"),
+                    negated: t.operator_text.contains("Not"),
+                })
+                .collect();
+            let positive: Vec<&SubTest> = tests.iter().filter(|t| !t.negated).collect();
+            let edge = |workload: Option<(usize, usize)>,
+                        subject: String,
+                        who: String,
+                        gate,
+                        certainty,
+                        foreign| {
+                FederationEdge {
+                    workload: workload.map(|(w, _)| w),
+                    template: workload.map_or(0, |(_, t)| t),
+                    role,
+                    subject,
+                    who,
+                    gate,
+                    statement: statement.clone(),
+                    conditions: quoted.clone(),
+                    certainty,
+                    foreign,
+                }
+            };
+            let certainty = |t: Truth| {
+                if t == Truth::True {
+                    Certainty::High
+                } else {
+                    Certainty::Medium
+                }
+            };
+            // Subjects of scanned workloads the trust admits.
+            let mut answered: BTreeSet<&str> = BTreeSet::new();
+            for (wi, w) in inventory.workloads.iter().enumerate() {
+                if !issuer_host(&w.issuer).eq_ignore_ascii_case(host) {
+                    continue;
+                }
+                let keys = TokenKeys {
+                    prefix: host,
+                    workload: Some(w),
+                    base: ctx,
+                };
+                let others = condition.eval(&keys, Side::Allow);
+                for (ti, t) in subjects[wi].iter().enumerate() {
+                    if !tests.iter().all(|test| test.admits(t)) {
+                        continue;
+                    }
+                    // The trust's values this template answers for: the subject to name. A
+                    // value is answered even when the token's other claims rule the workload
+                    // out: the subject is that workload's, and it does not get in.
+                    let mut values: Vec<&str> = Vec::new();
+                    for test in &positive {
+                        for v in &test.values {
+                            let allowed = if test.glob { v.clone() } else { literal(v) };
+                            if globs_intersect(&allowed, &t.pattern) {
+                                answered.insert(v);
+                                values.push(v);
+                            }
+                        }
+                    }
+                    if others == Truth::False {
+                        continue;
+                    }
+                    let subjects: Vec<String> = if values.is_empty() {
+                        vec![t.pattern.clone()]
+                    } else {
+                        let mut s: Vec<String> =
+                            values.iter().map(|v| meet(v, &t.pattern)).collect();
+                        s.sort();
+                        s.dedup();
+                        s
+                    };
+                    for subject in subjects {
+                        let gate = t
+                            .gate
+                            .clone()
+                            .or_else(|| narrowing_gate(&t.pattern, &subject));
+                        // The run's place: the connector lists the most open first.
+                        out.push(edge(
+                            Some((wi, ti % w.runs.len().max(1))),
+                            subject,
+                            t.who.clone(),
+                            gate,
+                            certainty(others),
+                            false,
+                        ));
+                    }
+                }
+            }
+            // What the trust admits beyond the scanned workloads.
+            let keys = TokenKeys {
+                prefix: host,
+                workload: None,
+                base: ctx,
+            };
+            let others = condition.eval(&keys, Side::Allow);
+            if others == Truth::False {
+                continue;
+            }
+            if positive.is_empty() {
+                out.push(edge(
+                    None,
+                    "*".into(),
+                    format!(
+                        "any workload {host} issues tokens to (the trust has no sub condition)"
+                    ),
+                    None,
+                    certainty(others),
+                    true,
+                ));
+                continue;
+            }
+            for test in positive {
+                for v in &test.values {
+                    // A value a scanned workload answers for is that workload's; a wildcard
+                    // over an organization's repositories is open to new ones too.
+                    // Any owner is every organization on GitHub, scanned or not.
+                    let open_beyond = repo_part(v).is_some_and(|(owner, repo)| {
+                        owner.contains(['*', '?'])
+                            || (scopes.contains(owner) && repo.contains(['*', '?']))
+                    });
+                    if answered.contains(v.as_str()) && !open_beyond {
+                        continue;
+                    }
+                    let (who, foreign) = describe_foreign(v, scopes);
+                    // A named environment or branch of a repository nhi did not read may be
+                    // protected: say so, and that nhi cannot tell.
+                    let gate = foreign.then(|| unread_gate(v)).flatten();
+                    out.push(edge(None, v.clone(), who, gate, certainty(others), foreign));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_intersections() {
+        assert!(globs_intersect(
+            "repo:acme/web:*",
+            "repo:acme/web:ref:refs/heads/*"
+        ));
+        assert!(globs_intersect(
+            "repo:acme/*:ref:refs/heads/main",
+            "repo:acme/web:ref:refs/heads/*"
+        ));
+        assert!(!globs_intersect(
+            "repo:acme/web:environment:prod",
+            "repo:acme/web:ref:refs/heads/*"
+        ));
+        assert!(globs_intersect(
+            "repo:acme/web:environment:prod",
+            "repo:acme/web:environment:*"
+        ));
+        assert!(!globs_intersect("repo:acme/api:*", "repo:acme/web:*"));
+        assert!(globs_intersect("repo:*", "repo:acme@1/web@2:pull_request"));
+        assert!(globs_intersect("a?c", "abc"));
+        assert!(!globs_intersect("a?c", "ac"));
+        assert!(globs_intersect("*", ""));
+        assert!(!globs_intersect("x", ""));
+        // A template's star is one claim value: an environment name holds no `:`.
+        assert!(!globs_intersect(
+            "repo:acme/*:ref:refs/heads/main",
+            "repo:acme/web:environment:*"
+        ));
+        assert!(globs_intersect(
+            "repo:acme/*",
+            "repo:acme/web:environment:*"
+        ));
+    }
+
+    #[test]
+    fn literal_values_do_not_glob() {
+        let t = SubjectTemplate {
+            pattern: "repo:acme/web:ref:refs/heads/*".into(),
+            who: "w".into(),
+            gate: None,
+            except: vec![],
+        };
+        let eq = SubTest {
+            values: vec!["repo:acme/web:*".into()],
+            glob: false,
+            negated: false,
+        };
+        assert!(
+            !eq.admits(&t),
+            "StringEquals with a star matches only a literal star"
+        );
+        let like = SubTest { glob: true, ..eq };
+        assert!(like.admits(&t));
+    }
+
+    #[test]
+    fn an_existing_environment_is_not_a_new_one() {
+        let new_env = SubjectTemplate {
+            pattern: "repo:acme/web:environment:*".into(),
+            who: "w".into(),
+            gate: None,
+            except: vec!["repo:acme/web:environment:prod".into()],
+        };
+        let prod = SubTest {
+            values: vec!["repo:acme/web:environment:prod".into()],
+            glob: false,
+            negated: false,
+        };
+        assert!(!prod.admits(&new_env));
+        let staging = SubTest {
+            values: vec!["repo:acme/web:environment:staging".into()],
+            glob: false,
+            negated: false,
+        };
+        assert!(
+            staging.admits(&new_env),
+            "naming it creates it, unprotected"
+        );
+    }
+}

@@ -1,0 +1,467 @@
+//! Each shape of GitHub Actions OIDC trust against repositories as the GitHub connector
+//! describes them (its own normalizer builds the workloads), for both pipeline rules.
+
+use super::Rule;
+use crate::finding::{Confidence, Finding, Severity};
+use crate::rule::testing::Case;
+use crate::rule::Rule as _;
+use nhi_api::{PermissionSource, Workload};
+use nhi_github::normalize::{workloads, OrgData, Repository};
+use nhi_github::types::{Environment, ProtectionRule};
+use serde_json::json;
+
+const ADMIN: &str = r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#;
+const READ_SECRETS: &str =
+    r#"{"Statement":{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*"}}"#;
+const NOTHING: &str =
+    r#"{"Statement":{"Effect":"Allow","Action":"sts:GetCallerIdentity","Resource":"*"}}"#;
+const GITHUB: &str = "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com";
+
+fn sensitive() -> &'static dyn crate::rule::Rule {
+    &super::super::pipeline_path_to_sensitive::Rule
+}
+
+/// Organization `acme` (id 100): `web` (id 200) with a `prod` environment that needs
+/// reviewers and an unprotected `staging`; `api` (id 201) with none.
+fn acme() -> Vec<Workload> {
+    let prod = Environment {
+        name: "prod".into(),
+        protection_rules: vec![ProtectionRule {
+            kind: "required_reviewers".into(),
+            prevent_self_review: Some(true),
+            reviewers: vec![json!({"type": "Team"})],
+        }],
+        deployment_branch_policy: None,
+    };
+    let staging = Environment {
+        name: "staging".into(),
+        ..Default::default()
+    };
+    let data = OrgData {
+        org: "acme".into(),
+        api_url: "https://api.github.com".into(),
+        repositories: vec![
+            Repository {
+                full_name: "acme/web".into(),
+                id: Some(200),
+                owner_id: Some(100),
+                environments: Some(vec![prod, staging]),
+                ..Default::default()
+            },
+            Repository {
+                full_name: "acme/api".into(),
+                id: Some(201),
+                owner_id: Some(100),
+                environments: Some(vec![]),
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    };
+    workloads(&data)
+}
+
+/// A role trusting GitHub's issuer with `condition`, with `policy` as its permissions.
+fn role(name: &str, condition: serde_json::Value, policy: &str) -> Case {
+    let mut c = Case::role(name)
+        .policy(PermissionSource::Inline, "p", policy)
+        .trust(
+            &json!({"Statement": {
+                "Sid": "GitHubActions",
+                "Effect": "Allow",
+                "Principal": {"Federated": GITHUB},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": condition,
+            }})
+            .to_string(),
+        );
+    for w in acme() {
+        c = c.workload(w);
+    }
+    c
+}
+
+fn sub_like(values: serde_json::Value) -> serde_json::Value {
+    json!({
+        "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+        "StringLike": {"token.actions.githubusercontent.com:sub": values},
+    })
+}
+
+fn sub_equals(values: serde_json::Value) -> serde_json::Value {
+    json!({
+        "StringEquals": {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": values,
+        },
+    })
+}
+
+fn one(f: Vec<Finding>) -> Finding {
+    assert_eq!(f.len(), 1, "{f:#?}");
+    f.into_iter().next().expect("one finding")
+}
+
+fn subjects(f: &Finding) -> Vec<String> {
+    f.evidence["ways_in"]
+        .as_array()
+        .expect("ways_in")
+        .iter()
+        .map(|w| w["subject"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn any_branch_of_a_repository_becomes_admin() {
+    let f = one(role("deploy-web", sub_like(json!("repo:acme/web:*")), ADMIN).run(&Rule));
+    assert_eq!(f.severity, Severity::Critical);
+    assert_eq!(f.confidence, Confidence::High);
+    assert!(
+        f.message.starts_with(
+            "anyone who can open a pull request from a branch of acme/web [repo:acme/web:pull_request] →[OIDC, trust GitHubActions]→ deploy-web (admin)."
+        ),
+        "{}",
+        f.message
+    );
+    let s = subjects(&f);
+    for expected in [
+        "repo:acme/web:pull_request",
+        "repo:acme/web:ref:refs/heads/*",
+        "repo:acme/web:ref:refs/tags/*",
+        "repo:acme/web:environment:staging",
+        "repo:acme/web:environment:prod",
+        "repo:acme/web:environment:*",
+    ] {
+        assert!(s.contains(&expected.to_string()), "{expected} in {s:?}");
+    }
+    assert!(
+        !s.iter().any(|x| x.contains("acme/api")),
+        "another repository is not a way in: {s:?}"
+    );
+    let prod = &f.evidence["ways_in"]
+        .as_array()
+        .expect("ways_in")
+        .iter()
+        .find(|w| w["subject"] == "repo:acme/web:environment:prod")
+        .expect("prod")["gate"];
+    assert_eq!(prod, "required reviewers (not the one who triggered it)");
+    assert_eq!(f.evidence["outcome"], "administrator");
+    assert_eq!(f.evidence["ways_in"][0]["workload"], "github:acme/web");
+    assert_eq!(f.evidence["ways_in"][0]["trust_statement"], "GitHubActions");
+}
+
+#[test]
+fn a_protected_environment_lowers_the_severity_and_says_why() {
+    let f = one(role(
+        "deploy-prod",
+        sub_equals(json!("repo:acme/web:environment:prod")),
+        ADMIN,
+    )
+    .run(&Rule));
+    assert_eq!(f.severity, Severity::High);
+    assert!(
+        f.message.contains(
+            "any job of acme/web that deploys to environment prod [repo:acme/web:environment:prod]"
+        ),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.message
+            .contains("Gated: required reviewers (not the one who triggered it) (severity lowered from critical)."),
+        "{}",
+        f.message
+    );
+    assert_eq!(subjects(&f), vec!["repo:acme/web:environment:prod"]);
+    // An unprotected environment is no gate.
+    let f = one(role(
+        "deploy-staging",
+        sub_equals(json!("repo:acme/web:environment:staging")),
+        ADMIN,
+    )
+    .run(&Rule));
+    assert_eq!(f.severity, Severity::Critical);
+    // A repository without that environment: naming it in a job creates it, unprotected.
+    let f = one(role(
+        "deploy-api-prod",
+        sub_equals(json!("repo:acme/api:environment:prod")),
+        ADMIN,
+    )
+    .run(&Rule));
+    assert_eq!(f.severity, Severity::Critical);
+    assert!(
+        f.message.starts_with(
+            "any job of acme/api that names a new environment [repo:acme/api:environment:prod]"
+        ),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn main_of_every_repository_and_of_new_ones() {
+    let f = one(role(
+        "deploy-main",
+        sub_like(json!("repo:acme/*:ref:refs/heads/main")),
+        ADMIN,
+    )
+    .run(&Rule));
+    assert_eq!(
+        f.severity,
+        Severity::Critical,
+        "any member may create a repository and push its main"
+    );
+    assert!(
+        f.message.starts_with(
+            "anyone who may create a repository in acme (a new repository has no protected branches or environments) [repo:acme/*:ref:refs/heads/main]"
+        ),
+        "{}",
+        f.message
+    );
+    let s = subjects(&f);
+    assert!(
+        s.contains(&"repo:acme/web:ref:refs/heads/main".to_string()),
+        "{s:?}"
+    );
+    assert!(
+        s.contains(&"repo:acme/api:ref:refs/heads/main".to_string()),
+        "{s:?}"
+    );
+    let web_main = f.evidence["ways_in"]
+        .as_array()
+        .expect("ways_in")
+        .iter()
+        .find(|w| w["subject"] == "repo:acme/web:ref:refs/heads/main")
+        .expect("web main");
+    assert!(
+        web_main["gate"]
+            .as_str()
+            .is_some_and(|g| g.starts_with("only jobs of branch main")),
+        "{web_main}"
+    );
+    // One named repository's main only: gated by the branch.
+    let f = one(role(
+        "deploy-web-main",
+        sub_equals(json!("repo:acme/web:ref:refs/heads/main")),
+        ADMIN,
+    )
+    .run(&Rule));
+    assert_eq!(f.severity, Severity::High);
+}
+
+#[test]
+fn the_immutable_id_form_is_resolved() {
+    let f = one(role(
+        "deploy-by-id",
+        sub_like(json!("repo:acme@100/web@200:ref:refs/heads/*")),
+        ADMIN,
+    )
+    .run(&Rule));
+    assert_eq!(f.severity, Severity::Critical);
+    assert_eq!(subjects(&f), vec!["repo:acme@100/web@200:ref:refs/heads/*"]);
+    assert_eq!(f.evidence["ways_in"][0]["workload"], "github:acme/web");
+    assert!(
+        f.message
+            .starts_with("anyone who can push a branch to acme/web"),
+        "{}",
+        f.message
+    );
+    // Another repository's id is nobody the scan saw: a repository acme does not have.
+    let f = one(role(
+        "deploy-other-id",
+        sub_equals(json!("repo:acme@100/web@999:ref:refs/heads/main")),
+        ADMIN,
+    )
+    .run(&Rule));
+    assert_eq!(f.evidence["ways_in"][0]["workload"], json!(null));
+}
+
+#[test]
+fn every_value_of_a_sub_list_counts() {
+    // The first value is gated; the second is not.
+    let f = one(role(
+        "deploy-two",
+        sub_equals(json!([
+            "repo:acme/web:environment:prod",
+            "repo:acme/web:pull_request"
+        ])),
+        ADMIN,
+    )
+    .run(&Rule));
+    assert_eq!(f.severity, Severity::Critical);
+    assert!(
+        f.message
+            .starts_with("anyone who can open a pull request from a branch of acme/web [repo:acme/web:pull_request]"),
+        "{}",
+        f.message
+    );
+    assert!(f.message.contains("1 more way in"), "{}", f.message);
+}
+
+#[test]
+fn an_organization_that_was_not_scanned_is_named() {
+    let f = one(role(
+        "deploy-partner",
+        sub_like(json!("repo:partner/tool:*")),
+        ADMIN,
+    )
+    .run(&Rule));
+    assert_eq!(f.severity, Severity::Critical);
+    assert!(
+        f.message.starts_with(
+            "repository partner/tool (organization partner not scanned) [repo:partner/tool:*]"
+        ),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.evidence["ways_in"][0]["outside_the_scan"], true);
+    // A named environment there may be protected; nhi cannot tell.
+    let f = one(role(
+        "deploy-partner-prod",
+        sub_equals(json!("repo:partner/tool:environment:prod")),
+        ADMIN,
+    )
+    .run(&Rule));
+    assert_eq!(f.severity, Severity::High);
+    assert!(
+        f.message.contains("whose protection nhi could not read"),
+        "{}",
+        f.message
+    );
+    // Any repository on GitHub.
+    let f = one(role("deploy-any", sub_like(json!("repo:*")), ADMIN).run(&Rule));
+    assert_eq!(f.severity, Severity::Critical);
+    assert!(
+        f.evidence["ways_in"]
+            .as_array()
+            .expect("ways_in")
+            .iter()
+            .any(|w| w["who"] == "any repository on GitHub"),
+        "{}",
+        f.evidence
+    );
+}
+
+#[test]
+fn two_hops_to_admin() {
+    let assume_admin = r#"{"Statement":{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::111111111111:role/admin"}}"#;
+    let c = role(
+        "ci-api",
+        sub_like(json!("repo:acme/api:ref:refs/heads/*")),
+        assume_admin,
+    )
+    .with(
+        Case::role("admin")
+            .policy(PermissionSource::Managed, "AdministratorAccess", ADMIN)
+            .trust(
+                r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:role/ci-api"},"Action":"sts:AssumeRole"}}"#,
+            ),
+    );
+    let f = one(c.run(&Rule));
+    assert_eq!(f.severity, Severity::Critical);
+    assert!(
+        f.message.starts_with(
+            "anyone who can push a branch to acme/api [repo:acme/api:ref:refs/heads/*] →[OIDC, trust GitHubActions]→ ci-api →[sts:AssumeRole]→ admin (admin)."
+        ),
+        "{}",
+        f.message
+    );
+    assert_eq!(
+        f.evidence["hops"][0]["to"],
+        "arn:aws:iam::111111111111:role/admin"
+    );
+    assert!(
+        c.run(sensitive()).is_empty(),
+        "admin paths are the other rule's"
+    );
+}
+
+#[test]
+fn sensitive_without_admin() {
+    let c = role("reader", sub_like(json!("repo:acme/web:*")), READ_SECRETS);
+    assert!(c.run(&Rule).is_empty());
+    let f = one(c.run(sensitive()));
+    assert_eq!(f.severity, Severity::High);
+    assert!(
+        f.message
+            .contains("→[OIDC, trust GitHubActions]→ reader (may reach secrets)"),
+        "{}",
+        f.message
+    );
+    let gated = role(
+        "reader-prod",
+        sub_equals(json!("repo:acme/web:environment:prod")),
+        READ_SECRETS,
+    );
+    assert_eq!(one(gated.run(sensitive())).severity, Severity::Medium);
+}
+
+#[test]
+fn quiet_cases() {
+    // Nothing sensitive.
+    let c = role("harmless", sub_like(json!("repo:acme/web:*")), NOTHING);
+    assert!(c.run(&Rule).is_empty());
+    assert!(c.run(sensitive()).is_empty());
+    // The token's other claims rule the scanned repository out: the repository of that name
+    // belongs to another owner.
+    let c = role(
+        "pinned-owner",
+        json!({
+            "StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/web:*"},
+            "StringEquals": {"token.actions.githubusercontent.com:repository_owner_id": "999"},
+        }),
+        ADMIN,
+    );
+    let f = c.run(&Rule);
+    assert!(
+        f.iter().all(|f| f.evidence["ways_in"]
+            .as_array()
+            .is_some_and(|w| w.iter().all(|w| w["workload"].is_null()))),
+        "{f:#?}"
+    );
+    assert!(f.is_empty(), "{f:#?}");
+    // Not a web-identity trust.
+    let c = Case::role("plain")
+        .policy(PermissionSource::Managed, "AdministratorAccess", ADMIN)
+        .trust(r#"{"Statement":{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}}"#);
+    assert!(c.run(&Rule).is_empty());
+    // A Deny on web identity in the trust is not an Allow.
+    let c = Case::role("denied")
+        .policy(PermissionSource::Managed, "AdministratorAccess", ADMIN)
+        .trust(
+            &json!({"Statement": {
+                "Effect": "Deny",
+                "Principal": {"Federated": GITHUB},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+            }})
+            .to_string(),
+        )
+        .workload(acme()[0].clone());
+    assert!(c.run(&Rule).is_empty());
+}
+
+#[test]
+fn no_sub_condition_is_any_workload_of_the_issuer() {
+    let f = one(role(
+        "no-sub",
+        json!({"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}),
+        ADMIN,
+    )
+    .run(&Rule));
+    assert_eq!(f.severity, Severity::Critical);
+    assert!(
+        f.evidence["ways_in"]
+            .as_array()
+            .expect("ways_in")
+            .iter()
+            .any(|w| w["subject"] == "*" && w["outside_the_scan"] == true),
+        "{}",
+        f.evidence
+    );
+}
+
+#[test]
+fn metadata() {
+    assert_eq!(Rule.meta().id, "pipeline-path-to-admin");
+    assert_eq!(sensitive().meta().id, "pipeline-path-to-sensitive");
+}
