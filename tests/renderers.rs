@@ -50,6 +50,11 @@ fn sarif() {
 }
 
 #[test]
+fn ocsf() {
+    insta::assert_snapshot!("ocsf", render("ocsf"));
+}
+
+#[test]
 fn table_with_failed_sources_says_so() {
     let r = run(&[
         "scan",

@@ -7,9 +7,11 @@ use std::io::{self, Write};
 mod csv;
 mod json;
 mod ndjson;
+mod ocsf;
 mod sarif;
 mod table;
 
+pub use ocsf::OCSF_VERSION;
 pub use table::TableOptions;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -24,6 +26,8 @@ pub enum Format {
     Csv,
     /// SARIF 2.1.0, for code-scanning dashboards.
     Sarif,
+    /// OCSF 1.5.0 Detection Findings, one JSON object per line (AWS Security Lake, SIEMs).
+    Ocsf,
 }
 
 pub trait Render {
@@ -37,6 +41,7 @@ pub fn renderer(format: Format, table: TableOptions) -> Box<dyn Render> {
         Format::Ndjson => Box::new(ndjson::Ndjson),
         Format::Csv => Box::new(csv::Csv),
         Format::Sarif => Box::new(sarif::Sarif),
+        Format::Ocsf => Box::new(ocsf::Ocsf),
     }
 }
 
