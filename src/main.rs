@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use nhi::config::Config;
 use nhi::finding::Severity;
-use nhi::render::{self, Format, TableOptions};
+use nhi::render::{self, Format, MarkdownOptions, RenderOptions, TableOptions};
 use nhi::report::Report;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -48,6 +48,11 @@ struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// With --format markdown: keep the output under N characters (counted as UTF-8 bytes, never
+    /// fewer), leaving out the least severe findings first. GitHub takes up to 65,536 in a
+    /// comment or issue body.
+    #[arg(long, value_name = "N", default_value_t = MarkdownOptions::default().limit)]
+    markdown_limit: usize,
     /// Write the report to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -231,8 +236,13 @@ fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<u8> {
 
     let renderer = render::renderer(
         args.format,
-        TableOptions {
-            width: table_width(),
+        RenderOptions {
+            table: TableOptions {
+                width: table_width(),
+            },
+            markdown: MarkdownOptions {
+                limit: args.markdown_limit,
+            },
         },
     );
     write_out(args.output.as_ref(), |w| renderer.render(&report, w))?;
