@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use nhi::config::Config;
 use nhi::finding::Severity;
 use nhi::render::{self, Format, MarkdownOptions, RenderOptions, TableOptions};
@@ -39,6 +39,16 @@ enum Command {
     Rules(RulesArgs),
     /// Print the JSON Schema of the JSON report (also in docs/report.schema.json).
     Schema,
+    /// Print a shell completion script (e.g. `nhi completions bash > /etc/bash_completion.d/nhi`).
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page in roff: nhi(1), or a command's (`nhi man scan` is nhi-scan(1)).
+    Man {
+        /// The command whose page to print (default: nhi's own).
+        command: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -129,6 +139,12 @@ fn main() -> ExitCode {
             w.write_all(b"\n")
         })
         .map(|()| 0),
+        Command::Completions { shell } => write_out(None, |w| {
+            clap_complete::generate(shell, &mut Cli::command(), "nhi", w);
+            Ok(())
+        })
+        .map(|()| 0),
+        Command::Man { command } => man(command.as_deref()),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -279,6 +295,28 @@ fn collect(args: CollectArgs, quiet: bool) -> anyhow::Result<u8> {
     } else {
         0
     })
+}
+
+/// nhi(1), or nhi-COMMAND(1), generated from the command-line definition.
+fn man(command: Option<&str>) -> anyhow::Result<u8> {
+    // Built as clap_mangen's generate_to builds it, so that a command's page is named
+    // nhi-COMMAND, as the SEE ALSO of nhi(1) refers to it.
+    let mut nhi = Cli::command().disable_help_subcommand(true);
+    nhi.build();
+    let page = match command {
+        None => nhi,
+        Some(name) => {
+            let names: Vec<&str> = nhi.get_subcommands().map(|c| c.get_name()).collect();
+            nhi.find_subcommand(name)
+                .cloned()
+                .with_context(|| format!("no command {name:?}; one of: {}", names.join(", ")))?
+        }
+    };
+    let source = format!("nhi {}", env!("CARGO_PKG_VERSION"));
+    write_out(None, |w| {
+        clap_mangen::Man::new(page).source(source).render(w)
+    })?;
+    Ok(0)
 }
 
 fn rules(args: RulesArgs) -> anyhow::Result<u8> {

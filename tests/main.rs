@@ -8,6 +8,7 @@ mod ai_providers;
 mod aws_live;
 mod aws_recorded;
 mod bad_input;
+mod completions_man;
 mod docs;
 mod github_prism;
 mod github_scenario;
