@@ -139,11 +139,13 @@ fn main() -> ExitCode {
             w.write_all(b"\n")
         })
         .map(|()| 0),
-        Command::Completions { shell } => write_out(None, |w| {
-            clap_complete::generate(shell, &mut Cli::command(), "nhi", w);
-            Ok(())
-        })
-        .map(|()| 0),
+        Command::Completions { shell } => {
+            // clap_complete panics when its writer fails: write to memory, so that a closed pipe
+            // ends quietly like every other output.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "nhi", &mut script);
+            write_out(None, |w| w.write_all(&script)).map(|()| 0)
+        }
         Command::Man { command } => man(command.as_deref()),
     };
     match result {

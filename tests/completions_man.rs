@@ -43,6 +43,33 @@ fn completion_scripts_cover_the_commands_and_flags() {
     );
 }
 
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    for args in [
+        &["completions", "bash"][..],
+        &["man"][..],
+        &["scan", "--from", "fixtures/demo", "--format", "markdown"][..],
+        &["scan", "--from", "fixtures/demo", "--format", "ocsf"][..],
+    ] {
+        // The reading end is closed before nhi starts, so its first write fails.
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let out = Command::new(assert_cmd::cargo::cargo_bin("nhi"))
+            .current_dir(root())
+            .args(args)
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .expect("nhi runs");
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(
+            out.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 /// Render roff with the first formatter found: `man -l -`, else groff, else nroff. `None` when
 /// there is none.
 fn format_roff(roff: &str) -> Option<(String, std::process::Output)> {
