@@ -3,7 +3,7 @@
 //! The flow runs one way: sources ([`sources`], connector crates) produce an
 //! [`nhi_api::Inventory`]; the [`analyzer`] runs the [`rules`] over it in parallel and scores each
 //! identity; [`report::Report`] is the one frozen output struct; [`render`] writes it as a table,
-//! JSON, NDJSON, CSV or SARIF.
+//! JSON, NDJSON, CSV, SARIF, OCSF or Markdown.
 
 pub mod analyzer;
 pub mod config;

@@ -2,10 +2,10 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use nhi::config::Config;
 use nhi::finding::Severity;
-use nhi::render::{self, Format, TableOptions};
+use nhi::render::{self, Format, MarkdownOptions, RenderOptions, TableOptions};
 use nhi::report::Report;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -39,6 +39,16 @@ enum Command {
     Rules(RulesArgs),
     /// Print the JSON Schema of the JSON report (also in docs/report.schema.json).
     Schema,
+    /// Print a shell completion script (e.g. `nhi completions bash > /etc/bash_completion.d/nhi`).
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page in roff: nhi(1), or a command's (`nhi man scan` is nhi-scan(1)).
+    Man {
+        /// The command whose page to print (default: nhi's own).
+        command: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -48,6 +58,11 @@ struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// With --format markdown: keep the output under N characters (counted as UTF-8 bytes, never
+    /// fewer), leaving out the least severe findings first. GitHub takes up to 65,536 in a
+    /// comment or issue body.
+    #[arg(long, value_name = "N", default_value_t = MarkdownOptions::default().limit)]
+    markdown_limit: usize,
     /// Write the report to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -124,6 +139,14 @@ fn main() -> ExitCode {
             w.write_all(b"\n")
         })
         .map(|()| 0),
+        Command::Completions { shell } => {
+            // clap_complete panics when its writer fails: write to memory, so that a closed pipe
+            // ends quietly like every other output.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "nhi", &mut script);
+            write_out(None, |w| w.write_all(&script)).map(|()| 0)
+        }
+        Command::Man { command } => man(command.as_deref()),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -231,8 +254,13 @@ fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<u8> {
 
     let renderer = render::renderer(
         args.format,
-        TableOptions {
-            width: table_width(),
+        RenderOptions {
+            table: TableOptions {
+                width: table_width(),
+            },
+            markdown: MarkdownOptions {
+                limit: args.markdown_limit,
+            },
         },
     );
     write_out(args.output.as_ref(), |w| renderer.render(&report, w))?;
@@ -269,6 +297,28 @@ fn collect(args: CollectArgs, quiet: bool) -> anyhow::Result<u8> {
     } else {
         0
     })
+}
+
+/// nhi(1), or nhi-COMMAND(1), generated from the command-line definition.
+fn man(command: Option<&str>) -> anyhow::Result<u8> {
+    // Built as clap_mangen's generate_to builds it, so that a command's page is named
+    // nhi-COMMAND, as the SEE ALSO of nhi(1) refers to it.
+    let mut nhi = Cli::command().disable_help_subcommand(true);
+    nhi.build();
+    let page = match command {
+        None => nhi,
+        Some(name) => {
+            let names: Vec<&str> = nhi.get_subcommands().map(|c| c.get_name()).collect();
+            nhi.find_subcommand(name)
+                .cloned()
+                .with_context(|| format!("no command {name:?}; one of: {}", names.join(", ")))?
+        }
+    };
+    let source = format!("nhi {}", env!("CARGO_PKG_VERSION"));
+    write_out(None, |w| {
+        clap_mangen::Man::new(page).source(source).render(w)
+    })?;
+    Ok(0)
 }
 
 fn rules(args: RulesArgs) -> anyhow::Result<u8> {

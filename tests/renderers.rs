@@ -50,6 +50,99 @@ fn sarif() {
 }
 
 #[test]
+fn ocsf() {
+    insta::assert_snapshot!("ocsf", render("ocsf"));
+}
+
+#[test]
+fn markdown() {
+    insta::assert_snapshot!("markdown", render("markdown"));
+}
+
+/// (severity, count) pairs.
+type Counts = Vec<(String, usize)>;
+
+/// Findings shown in each severity's table, and the closing line's count left out per severity.
+fn markdown_counts(md: &str) -> (Counts, Counts) {
+    let mut shown: Counts = Vec::new();
+    for line in md.lines() {
+        if let Some(head) = line.strip_prefix("### ") {
+            let severity = head.split(' ').next().unwrap_or_default().to_lowercase();
+            if severity != "sources" {
+                shown.push((severity, 0));
+            }
+        } else if line.starts_with("| **") {
+            if let Some(last) = shown.last_mut() {
+                last.1 += 1;
+            }
+        }
+    }
+    let left = md
+        .lines()
+        .find(|l| l.starts_with("**Left out to fit in"))
+        .and_then(|l| l.split_once(" findings ("))
+        .and_then(|(_, rest)| rest.split_once(")"))
+        .map(|(list, _)| {
+            list.split(", ")
+                .map(|item| {
+                    let (n, severity) = item.split_once(' ').expect("count and severity");
+                    (severity.to_string(), n.parse().expect("a count"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    (shown, left)
+}
+
+#[test]
+fn markdown_is_cut_to_fit_a_github_comment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let status = std::process::Command::new("python3")
+        .arg(root().join("benches/generate_estate.py"))
+        .args(["--principals", "2000", "--out"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("python3 runs the estate generator");
+    assert!(status.success());
+    let estate = dir.path().to_str().expect("path");
+    let report = scan_json(&[estate]);
+    let total = |severity: &str| {
+        report["summary"]["by_severity"][severity]
+            .as_u64()
+            .expect("count") as usize
+    };
+
+    for (limit, args) in [
+        (60_000, vec![]),
+        (20_000, vec!["--markdown-limit", "20000"]),
+    ] {
+        let mut cmd = vec![
+            "scan", "--now", NOW, "--from", estate, "--format", "markdown",
+        ];
+        cmd.extend(args);
+        let r = run(&cmd);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.len() <= limit, "{} > {limit}", r.stdout.len());
+        assert!(r.stdout.len() > limit * 9 / 10, "the room is used");
+        assert_eq!(r.stdout, run(&cmd).stdout, "deterministic");
+
+        let (shown, left) = markdown_counts(&r.stdout);
+        assert!(!left.is_empty(), "says what was left out");
+        // Every finding is shown or counted, and the most severe are kept first: nothing is
+        // shown below a severity that lost some.
+        let mut cut = false;
+        for severity in ["critical", "high", "medium", "low", "info"] {
+            let s = shown.iter().find(|(k, _)| k == severity).map_or(0, |x| x.1);
+            let l = left.iter().find(|(k, _)| k == severity).map_or(0, |x| x.1);
+            assert_eq!(s + l, total(severity), "{severity}");
+            assert!(!cut || s == 0, "{severity} shown after a cut");
+            cut |= l > 0;
+        }
+    }
+}
+
+#[test]
 fn table_with_failed_sources_says_so() {
     let r = run(&[
         "scan",

@@ -6,10 +6,14 @@ use std::io::{self, Write};
 
 mod csv;
 mod json;
+mod markdown;
 mod ndjson;
+mod ocsf;
 mod sarif;
 mod table;
 
+pub use markdown::MarkdownOptions;
+pub use ocsf::OCSF_VERSION;
 pub use table::TableOptions;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -24,19 +28,32 @@ pub enum Format {
     Csv,
     /// SARIF 2.1.0, for code-scanning dashboards.
     Sarif,
+    /// OCSF 1.5.0 Detection Findings, one JSON object per line (AWS Security Lake, SIEMs).
+    Ocsf,
+    /// Markdown for a pull-request comment or an issue body, cut to fit (--markdown-limit).
+    Markdown,
+}
+
+/// What some formats need to know besides the report.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions {
+    pub table: TableOptions,
+    pub markdown: MarkdownOptions,
 }
 
 pub trait Render {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
 }
 
-pub fn renderer(format: Format, table: TableOptions) -> Box<dyn Render> {
+pub fn renderer(format: Format, options: RenderOptions) -> Box<dyn Render> {
     match format {
-        Format::Table => Box::new(table::Table(table)),
+        Format::Table => Box::new(table::Table(options.table)),
         Format::Json => Box::new(json::Json),
         Format::Ndjson => Box::new(ndjson::Ndjson),
         Format::Csv => Box::new(csv::Csv),
         Format::Sarif => Box::new(sarif::Sarif),
+        Format::Ocsf => Box::new(ocsf::Ocsf),
+        Format::Markdown => Box::new(markdown::Markdown(options.markdown)),
     }
 }
 

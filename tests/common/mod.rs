@@ -208,3 +208,35 @@ pub fn ensure_aws_cli() {
         );
     });
 }
+
+/// Make sure Python's py-ocsf-models (the OCSF validator of tests/ocsf.rs) is importable at the
+/// version pinned in tests/ocsf/requirements.txt, installing it with pip on first use.
+pub fn ensure_py_ocsf_models() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let requirements = root().join("tests/ocsf/requirements.txt");
+        let pinned = read("tests/ocsf/requirements.txt")
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("py-ocsf-models==").map(str::to_string))
+            .expect("tests/ocsf/requirements.txt pins py-ocsf-models");
+        let installed = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import importlib.metadata as m, sys; sys.exit(m.version('py-ocsf-models') != sys.argv[1])",
+                &pinned,
+            ])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !installed {
+            let status = std::process::Command::new("python3")
+                .args(["-m", "pip", "install", "--quiet", "-r"])
+                .arg(&requirements)
+                .status()
+                .expect(
+                    "python3 and pip are needed to install py-ocsf-models (README: Running the tests)",
+                );
+            assert!(status.success(), "pip install -r {}", requirements.display());
+        }
+    });
+}
