@@ -5,6 +5,7 @@ use crate::report::Report;
 use std::io::{self, Write};
 
 mod csv;
+mod html;
 mod json;
 mod ndjson;
 mod sarif;
@@ -24,6 +25,9 @@ pub enum Format {
     Csv,
     /// SARIF 2.1.0, for code-scanning dashboards.
     Sarif,
+    /// One self-contained HTML page to read or forward: summary charts, the sources' status, a
+    /// filterable identity table with each identity's findings. It loads nothing from the network.
+    Html,
 }
 
 pub trait Render {
@@ -37,6 +41,7 @@ pub fn renderer(format: Format, table: TableOptions) -> Box<dyn Render> {
         Format::Ndjson => Box::new(ndjson::Ndjson),
         Format::Csv => Box::new(csv::Csv),
         Format::Sarif => Box::new(sarif::Sarif),
+        Format::Html => Box::new(html::Html),
     }
 }
 
