@@ -11,6 +11,7 @@ mod bad_input;
 mod docs;
 mod github_prism;
 mod github_scenario;
+mod html;
 mod prism_openai;
 mod renderers;
 mod sarif_validator;
