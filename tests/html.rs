@@ -31,13 +31,22 @@ fn render(from: &[&str], file: &Path) -> (i32, Vec<u8>) {
     (r.code, std::fs::read(file).expect("the page was written"))
 }
 
-/// The report embedded in a page, parsed.
+/// The report embedded in a page (the element `nhi-report` and the parts after it), parsed.
 fn embedded(page: &[u8]) -> Value {
     let page = std::str::from_utf8(page).expect("UTF-8");
     let start = r#"<script type="application/json" id="nhi-report">"#;
-    let (_, rest) = page.split_once(start).expect("the data element");
-    let (data, _) = rest.split_once("</script>").expect("the data element ends");
-    serde_json::from_str(data).expect("the embedded report is JSON")
+    let part = r#"<script type="application/json" class="nhi-report-part">"#;
+    let (_, mut rest) = page.split_once(start).expect("the data element");
+    let mut data = String::new();
+    loop {
+        let (text, after) = rest.split_once("</script>").expect("the data element ends");
+        data.push_str(text);
+        match after.strip_prefix('\n').and_then(|a| a.strip_prefix(part)) {
+            Some(next) => rest = next,
+            None => break,
+        }
+    }
+    serde_json::from_str(&data).expect("the embedded report is JSON")
 }
 
 /// The page with another report embedded (escaped the way nhi escapes it).

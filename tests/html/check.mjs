@@ -68,6 +68,7 @@ try {
   await page.waitForSelector('#rows .row, #empty:not([hidden])', { timeout: args.timeout });
   result.load_ms = Date.now() - started;
   result.ready_ms = Number(await page.getAttribute('body', 'data-ready'));
+  result.timings = await page.getAttribute('body', 'data-timings');
   result.title = await page.title();
   result.count_text = await page.textContent('#count');
   result.rows_in_dom = await page.locator('#rows .row').count();
@@ -87,8 +88,10 @@ try {
   for (const spec of args.filters) {
     const [name, value] = spec.split('=');
     await page.click('#filters .linkish'); // reset
-    await page.selectOption(`#f-${name}`, value);
-    result.filters.push({ filter: spec, count_text: await page.textContent('#count'), rows: await allRows(page) });
+    const before = Date.now();
+    await page.selectOption(`#f-${name}`, value); // the page filters and sorts before this returns
+    const ms = Date.now() - before;
+    result.filters.push({ filter: spec, ms, count_text: await page.textContent('#count'), rows: await allRows(page) });
   }
 
   if (args.open) {

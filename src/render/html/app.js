@@ -4,9 +4,19 @@
 (function () {
   'use strict';
 
+  var started = performance.now(); // load timings, for benches/results.md
+  // A large report goes on in elements of class nhi-report-part (a browser builds many small
+  // elements far faster than one huge one); their text joined is the JSON report.
   var source = document.getElementById('nhi-report');
-  var report = JSON.parse(source.textContent);
-  source.textContent = ''; // the parsed copy is all we need; let the text go
+  var more = document.querySelectorAll('script.nhi-report-part');
+  var text = [source.textContent];
+  for (var p = 0; p < more.length; p++) text.push(more[p].textContent);
+  var report = JSON.parse(text.join(''));
+  var parsed = performance.now();
+  text = null;
+  // The parsed copy is all we need; let the text go.
+  source.textContent = '';
+  for (p = 0; p < more.length; p++) more[p].textContent = '';
   var identities = report.identities || [];
   var NOW = Date.parse(report.evaluated_at);
   var DAY = 86400000;
@@ -258,7 +268,10 @@
   // Horizontal bars; each item {label, parts: [{value, cls, label}], note, onclick}.
   function hbars(items, opts) {
     opts = opts || {};
-    var labelW = opts.labelW || 130, width = 400, barH = 18, gap = 7, noteW = opts.noteW || 70;
+    var notes = items.map(function (item) { return item.note !== undefined ? item.note : fmt(total(item)); });
+    var longest = Math.max.apply(null, notes.map(function (n) { return String(n).length; }).concat([1]));
+    // Room for the longest note at about 7 units a character (12 px text in a 400-unit view).
+    var labelW = opts.labelW || 130, width = 400, barH = 18, gap = 7, noteW = Math.max(36, longest * 7 + 6);
     var max = Math.max(1, Math.max.apply(null, items.map(total)));
     var height = Math.max(1, items.length) * (barH + gap) + 4;
     var area = width - labelW - noteW - 8;
@@ -277,7 +290,7 @@
         append(g, svg('rect', { class: 'fill-' + p.cls, x: x.toFixed(1), y: y, width: w.toFixed(1), height: barH, rx: 2 }));
         x += w;
       });
-      append(g, svg('text', { x: labelW + area + 6, y: y + 13, text: item.note !== undefined ? item.note : fmt(total(item)) }));
+      append(g, svg('text', { x: labelW + area + 6, y: y + 13, text: notes[i] }));
       append(root, g);
     });
     return root;
@@ -406,7 +419,7 @@
         title: name + ': summed risk ' + fmt(o.risk) + ', ' + o.severe + ' critical or high findings, ' + plural(o.ids, 'identity', 'identities'),
         onclick: function () { setOwner(name); }
       };
-    }), { aria: 'riskiest owners', labelW: 110, noteW: 84 }), null,
+    }), { aria: 'riskiest owners', labelW: 110 }), null,
     'summed risk score of the identities each owns · c/h = critical and high findings · ' + plural(unownedCount, 'identity', 'identities') + ' without an owner'));
 
     // Findings by category (every category is in the summary).
@@ -541,6 +554,7 @@
       ? plural(rows.length, 'identity', 'identities')
       : fmt(view.length) + ' of ' + plural(rows.length, 'identity', 'identities');
     document.getElementById('empty').hidden = view.length > 0;
+    viewport.hidden = view.length === 0;
     document.getElementById('spacer').style.height = (view.length * ROW_H) + 'px';
     viewport.scrollTop = 0;
     renderRows();
@@ -793,4 +807,6 @@
   apply();
   openFromHash();
   document.body.setAttribute('data-ready', String(Math.round(performance.now())));
+  document.body.setAttribute('data-timings', 'script ' + Math.round(started) + ' ms, parsed ' +
+    Math.round(parsed) + ' ms, drawn ' + Math.round(performance.now()) + ' ms');
 })();
