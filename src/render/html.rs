@@ -79,7 +79,8 @@ fn sha256(text: &str) -> String {
 
 /// The embedded report continues in a new element past this many bytes. Chromium builds one huge
 /// script element's text far more slowly than many small ones (at 50,000 identities, 109 MB of
-/// JSON: 12-14 s in one element, 2-3 s in 1 MiB parts); reports up to 1 MiB stay in one.
+/// JSON: 9-11 s in one element, 2.3 s in 1 MiB parts; benches/results.md); reports up to 1 MiB
+/// stay in one.
 const PART_BYTES: usize = 1 << 20;
 const NEXT_PART: &[u8] = b"</script>\n<script type=\"application/json\" class=\"nhi-report-part\">";
 
