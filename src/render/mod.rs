@@ -5,6 +5,7 @@ use crate::report::Report;
 use std::io::{self, Write};
 
 mod csv;
+mod html;
 mod json;
 mod markdown;
 mod ndjson;
@@ -32,6 +33,9 @@ pub enum Format {
     Ocsf,
     /// Markdown for a pull-request comment or an issue body, cut to fit (--markdown-limit).
     Markdown,
+    /// One self-contained HTML page to read or forward: summary charts, the sources' status, a
+    /// filterable identity table with each identity's findings. It loads nothing from the network.
+    Html,
 }
 
 /// What some formats need to know besides the report.
@@ -54,6 +58,7 @@ pub fn renderer(format: Format, options: RenderOptions) -> Box<dyn Render> {
         Format::Sarif => Box::new(sarif::Sarif),
         Format::Ocsf => Box::new(ocsf::Ocsf),
         Format::Markdown => Box::new(markdown::Markdown(options.markdown)),
+        Format::Html => Box::new(html::Html),
     }
 }
 
