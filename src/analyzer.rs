@@ -103,6 +103,17 @@ pub fn fingerprint(rule_id: &str, identity: &Identity, credential_id: Option<&st
 }
 
 pub fn analyze<'a>(inventory: &'a Inventory, config: &Config, now: DateTime<Utc>) -> Analysis<'a> {
+    analyze_then(inventory, config, now, |_, _, _| ()).0
+}
+
+/// [`analyze`], then hand the analysis, the privilege graph and the cross-provider edges it was
+/// judged on to `then` (`nhi graph` draws them), before they are dropped.
+pub fn analyze_then<'a, R>(
+    inventory: &'a Inventory,
+    config: &Config,
+    now: DateTime<Utc>,
+    then: impl FnOnce(&Analysis<'a>, &PrivilegeGraph<'_>, &Federation) -> R,
+) -> (Analysis<'a>, R) {
     let rules: Vec<&'static dyn Rule> = rules::all()
         .into_iter()
         .filter(|r| !config.is_disabled(r.meta().id))
@@ -223,10 +234,12 @@ pub fn analyze<'a>(inventory: &'a Inventory, config: &Config, now: DateTime<Utc>
             (&x.provider, &x.scope, &x.kind, &x.id).cmp(&(&y.provider, &y.scope, &y.kind, &y.id))
         })
     });
-    Analysis {
+    let analysis = Analysis {
         assessments,
         rules: rules.iter().map(|r| r.meta()).collect(),
-    }
+    };
+    let out = then(&analysis, &graph, &federation);
+    (analysis, out)
 }
 
 #[cfg(test)]

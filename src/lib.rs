@@ -8,6 +8,7 @@
 pub mod analyzer;
 pub mod config;
 pub mod finding;
+pub mod graph;
 pub mod owner;
 pub mod policy;
 pub mod privilege;

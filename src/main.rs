@@ -37,8 +37,11 @@ enum Command {
     Collect(CollectArgs),
     /// List the rules nhi applies.
     Rules(RulesArgs),
+    /// Write the identity graph: who can become whom (role chains, escalation paths, CI
+    /// pipelines through OIDC trust), as JSON, Graphviz DOT, Mermaid or BloodHound OpenGraph.
+    Graph(GraphArgs),
     /// Print the JSON Schema of the JSON report (also in docs/report.schema.json).
-    Schema,
+    Schema(SchemaArgs),
     /// Print a shell completion script (e.g. `nhi completions bash > /etc/bash_completion.d/nhi`).
     Completions {
         /// The shell to complete in.
@@ -75,6 +78,56 @@ struct ScanArgs {
     /// Config file (default: ./nhi.toml when it exists).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct GraphArgs {
+    #[command(flatten)]
+    sources: nhi::sources::SourceArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Json)]
+    format: GraphFormat,
+    /// Keep only what this identity can reach (repeatable; its id as the report gives it: an
+    /// ARN, github:ORG/...).
+    #[arg(long = "from-identity", value_name = "ID")]
+    from_identity: Vec<String>,
+    /// Keep only the paths that end in this: `admin` (administrator access to an account).
+    #[arg(long, value_enum, value_name = "TARGET")]
+    to: Option<GraphTarget>,
+    /// Write the graph to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Evaluate as of this time (RFC 3339) instead of now.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    now: Option<DateTime<Utc>>,
+    /// Config file (default: ./nhi.toml when it exists).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    /// The graph as one JSON document (docs/graph.schema.json).
+    Json,
+    /// Graphviz DOT: `nhi graph --format dot | dot -Tsvg > graph.svg`.
+    Dot,
+    /// A Mermaid flowchart, for a README or an issue.
+    Mermaid,
+    /// A BloodHound OpenGraph data payload, to upload to BloodHound CE.
+    Bloodhound,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphTarget {
+    /// Administrator access to an account.
+    Admin,
+}
+
+#[derive(Args)]
+struct SchemaArgs {
+    /// The identity graph's schema (`nhi graph --format json`) instead of the report's.
+    #[arg(long)]
+    graph: bool,
 }
 
 #[derive(Args)]
@@ -133,9 +186,14 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan(args, cli.quiet),
         Command::Collect(args) => collect(args, cli.quiet),
         Command::Rules(args) => rules(args),
-        Command::Schema => write_out(None, |w| {
-            serde_json::to_writer_pretty(&mut *w, &nhi::report::json_schema())
-                .map_err(io::Error::from)?;
+        Command::Graph(args) => graph(args, cli.quiet),
+        Command::Schema(args) => write_out(None, |w| {
+            let schema = if args.graph {
+                nhi::graph::json_schema()
+            } else {
+                nhi::report::json_schema()
+            };
+            serde_json::to_writer_pretty(&mut *w, &schema).map_err(io::Error::from)?;
             w.write_all(b"\n")
         })
         .map(|()| 0),
@@ -282,6 +340,49 @@ fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<u8> {
     std::mem::forget(analysis);
     std::mem::forget(inventory);
     Ok(code)
+}
+
+fn graph(args: GraphArgs, quiet: bool) -> anyhow::Result<u8> {
+    let config = Config::load(args.config.as_deref(), &nhi::rules::ids())?;
+    let now = args.now.unwrap_or_else(Utc::now);
+    let inventory = args.sources.collect(now, &config)?;
+    let (analysis, whole) =
+        nhi::analyzer::analyze_then(&inventory, &config, now, |analysis, graph, federation| {
+            nhi::graph::build(&inventory, analysis, graph, federation, now)
+        });
+    drop(analysis);
+    report_sources(&inventory.sources, quiet);
+    let cut = whole.cut(
+        &args.from_identity,
+        args.to.map(|t| match t {
+            GraphTarget::Admin => "admin",
+        }),
+    )?;
+    if matches!(args.format, GraphFormat::Mermaid) && !quiet {
+        let m = nhi::graph::mermaid::Limits::default();
+        if cut.edges.len() > m.edges || cut.nodes.len() > m.nodes {
+            eprintln!(
+                "nhi: warning: {} nodes and {} edges: Mermaid (and GitHub) draw at most {} edges by default; cut the graph with --from-identity ID or --to admin",
+                cut.nodes.len(),
+                cut.edges.len(),
+                m.edges
+            );
+        }
+    }
+    write_out(args.output.as_ref(), |w| match args.format {
+        GraphFormat::Json => {
+            serde_json::to_writer_pretty(&mut *w, &cut).map_err(io::Error::from)?;
+            w.write_all(b"\n")
+        }
+        GraphFormat::Dot => nhi::graph::dot::write(&cut, w),
+        GraphFormat::Mermaid => nhi::graph::mermaid::write(&cut, w),
+        GraphFormat::Bloodhound => nhi::graph::opengraph::write(&cut, w),
+    })?;
+    Ok(if inventory.sources.iter().any(|s| s.status.is_error()) {
+        EXIT_ERROR
+    } else {
+        0
+    })
 }
 
 fn collect(args: CollectArgs, quiet: bool) -> anyhow::Result<u8> {

@@ -12,6 +12,7 @@ mod completions_man;
 mod docs;
 mod github_prism;
 mod github_scenario;
+mod graph;
 mod html;
 mod ocsf;
 mod pipeline;

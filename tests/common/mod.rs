@@ -240,3 +240,33 @@ pub fn ensure_py_ocsf_models() {
         }
     });
 }
+
+/// Make sure Python's jsonschema (the validator of tests/graph.rs) is importable at the version
+/// pinned in tests/graph/requirements.txt, installing it with pip on first use.
+pub fn ensure_python_jsonschema() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let requirements = root().join("tests/graph/requirements.txt");
+        let pinned = read("tests/graph/requirements.txt")
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("jsonschema==").map(str::to_string))
+            .expect("tests/graph/requirements.txt pins jsonschema");
+        let installed = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import importlib.metadata as m, sys; sys.exit(m.version('jsonschema') != sys.argv[1])",
+                &pinned,
+            ])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !installed {
+            let status = std::process::Command::new("python3")
+                .args(["-m", "pip", "install", "--quiet", "-r"])
+                .arg(&requirements)
+                .status()
+                .expect("python3 and pip are needed to install jsonschema (README: Running the tests)");
+            assert!(status.success(), "pip install -r {}", requirements.display());
+        }
+    });
+}
