@@ -465,3 +465,58 @@ fn metadata() {
     assert_eq!(Rule.meta().id, "pipeline-path-to-admin");
     assert_eq!(sensitive().meta().id, "pipeline-path-to-sensitive");
 }
+
+/// The join is the issuer's, not GitHub's: a Kubernetes service account whose cluster issues
+/// tokens (EKS IRSA: `system:serviceaccount:NS:SA` from the cluster's OIDC provider) reaches a
+/// role that trusts that provider, and no other cluster's account does.
+#[test]
+fn a_service_account_of_an_eks_cluster_joins_the_same_way() {
+    const EKS: &str = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
+    let account = |ns: &str, sa: &str, issuer: &str| Workload {
+        provider: "kubernetes".into(),
+        kind: "k8s_service_account".into(),
+        id: format!("k8s:prod/{ns}/{sa}"),
+        name: format!("{ns}/{sa}"),
+        scope: "prod".into(),
+        identity: None,
+        issuer: format!("https://{issuer}"),
+        subject_forms: vec![format!("system:serviceaccount:{ns}:{sa}")],
+        runs: vec![nhi_api::WorkloadRun {
+            claims: Default::default(),
+            who: format!("any pod in namespace {ns} that runs as {sa}"),
+            gate: None,
+            except: vec![],
+        }],
+        claims: Default::default(),
+    };
+    let f = one(
+        Case::role("irsa-deployer")
+            .policy(PermissionSource::Inline, "p", ADMIN)
+            .trust(
+                &json!({"Statement": {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": format!("arn:aws:iam::111111111111:oidc-provider/{EKS}")},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {"StringEquals": {
+                        format!("{EKS}:aud"): "sts.amazonaws.com",
+                        format!("{EKS}:sub"): "system:serviceaccount:ci:deployer",
+                    }},
+                }})
+                .to_string(),
+            )
+            .workload(account("ci", "deployer", EKS))
+            .workload(account("ci", "builder", EKS))
+            .workload(account("ci", "deployer", "oidc.eks.eu-west-1.amazonaws.com/id/OTHER"))
+            .run(&Rule),
+    );
+    assert_eq!(subjects(&f), vec!["system:serviceaccount:ci:deployer"]);
+    assert!(
+        f.message.starts_with(
+            "any pod in namespace ci that runs as deployer [system:serviceaccount:ci:deployer] →[OIDC, trust #1]→ irsa-deployer (admin)."
+        ),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.evidence["ways_in"].as_array().map(Vec::len), Some(1));
+    assert_eq!(f.evidence["ways_in"][0]["workload"], "k8s:prod/ci/deployer");
+}
