@@ -358,6 +358,13 @@ fn graph(args: GraphArgs, quiet: bool) -> anyhow::Result<u8> {
             GraphTarget::Admin => "admin",
         }),
     )?;
+    if cut.edges.is_empty() && (!args.from_identity.is_empty() || args.to.is_some()) && !quiet {
+        eprintln!(
+            "nhi: note: no path matches --from-identity {} {}; the graph is empty (a repository's paths start at its workload id, e.g. github:ORG/REPO)",
+            if args.from_identity.is_empty() { "(any)".to_string() } else { args.from_identity.join(", ") },
+            if args.to.is_some() { "--to admin" } else { "" },
+        );
+    }
     if matches!(args.format, GraphFormat::Mermaid) && !quiet {
         let m = nhi::graph::mermaid::Limits::default();
         if cut.edges.len() > m.edges || cut.nodes.len() > m.nodes {
