@@ -213,60 +213,47 @@ pub fn ensure_aws_cli() {
 /// version pinned in tests/ocsf/requirements.txt, installing it with pip on first use.
 pub fn ensure_py_ocsf_models() {
     static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let requirements = root().join("tests/ocsf/requirements.txt");
-        let pinned = read("tests/ocsf/requirements.txt")
-            .lines()
-            .find_map(|l| l.trim().strip_prefix("py-ocsf-models==").map(str::to_string))
-            .expect("tests/ocsf/requirements.txt pins py-ocsf-models");
-        let installed = std::process::Command::new("python3")
-            .args([
-                "-c",
-                "import importlib.metadata as m, sys; sys.exit(m.version('py-ocsf-models') != sys.argv[1])",
-                &pinned,
-            ])
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !installed {
-            let status = std::process::Command::new("python3")
-                .args(["-m", "pip", "install", "--quiet", "-r"])
-                .arg(&requirements)
-                .status()
-                .expect(
-                    "python3 and pip are needed to install py-ocsf-models (README: Running the tests)",
-                );
-            assert!(status.success(), "pip install -r {}", requirements.display());
-        }
-    });
+    ONCE.call_once(|| ensure_pip_pinned("tests/ocsf/requirements.txt", "py-ocsf-models"));
 }
 
 /// Make sure Python's jsonschema (the validator of tests/graph.rs) is importable at the version
 /// pinned in tests/graph/requirements.txt, installing it with pip on first use.
 pub fn ensure_python_jsonschema() {
     static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let requirements = root().join("tests/graph/requirements.txt");
-        let pinned = read("tests/graph/requirements.txt")
-            .lines()
-            .find_map(|l| l.trim().strip_prefix("jsonschema==").map(str::to_string))
-            .expect("tests/graph/requirements.txt pins jsonschema");
-        let installed = std::process::Command::new("python3")
-            .args([
-                "-c",
-                "import importlib.metadata as m, sys; sys.exit(m.version('jsonschema') != sys.argv[1])",
-                &pinned,
-            ])
-            .stderr(std::process::Stdio::null())
+    ONCE.call_once(|| ensure_pip_pinned("tests/graph/requirements.txt", "jsonschema"));
+}
+
+/// Install `package` at the version `requirements` (relative to the repository) pins, unless
+/// that version is already installed.
+fn ensure_pip_pinned(requirements: &str, package: &str) {
+    let pinned = read(requirements)
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix(package)
+                .and_then(|v| v.strip_prefix("=="))
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| panic!("{requirements} pins {package}"));
+    let installed = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import importlib.metadata as m, sys; sys.exit(m.version(sys.argv[1]) != sys.argv[2])",
+            package,
+            &pinned,
+        ])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !installed {
+        let path = root().join(requirements);
+        let status = std::process::Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet", "-r"])
+            .arg(&path)
             .status()
-            .is_ok_and(|s| s.success());
-        if !installed {
-            let status = std::process::Command::new("python3")
-                .args(["-m", "pip", "install", "--quiet", "-r"])
-                .arg(&requirements)
-                .status()
-                .expect("python3 and pip are needed to install jsonschema (README: Running the tests)");
-            assert!(status.success(), "pip install -r {}", requirements.display());
-        }
-    });
+            .unwrap_or_else(|e| {
+                panic!("python3 and pip are needed to install {package} (README: Running the tests): {e}")
+            });
+        assert!(status.success(), "pip install -r {}", path.display());
+    }
 }
