@@ -238,3 +238,86 @@ fn missing_path_and_empty_directory_are_errors() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("no files"), "{}", r.stderr);
 }
+
+/// Hostile sizes: `/dev/zero`, a file over `--max-file-size` and a symbolic-link loop are each
+/// refused with the file and the limit named, in bounded memory and time; the demo beside them
+/// is still reported, and the exit code is 2.
+#[test]
+fn endless_oversized_and_looping_inputs_are_refused_and_the_rest_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let big = dir.path().join("huge.log");
+    std::fs::write(&big, "not an export\n".repeat(200_000)).expect("write");
+    let looped = dir.path().join("exports");
+    std::fs::create_dir(&looped).expect("mkdir");
+    std::fs::copy(
+        root().join("fixtures/demo/credential-report.csv"),
+        looped.join("report.csv"),
+    )
+    .expect("copy");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&looped, looped.join("again")).expect("symlink");
+    let big_arg = big.display().to_string();
+    let looped_arg = looped.display().to_string();
+    let r = run(&[
+        "scan",
+        "--from",
+        "/dev/zero",
+        "--from",
+        &big_arg,
+        "--from",
+        &looped_arg,
+        "--from",
+        "fixtures/demo",
+        "--max-file-size",
+        "1MiB",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).expect("a report is still written");
+    let failed: Vec<(String, String)> = report["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .filter(|s| s["status"] == "failed")
+        .map(|s| {
+            (
+                s["origin"].as_str().unwrap_or_default().to_string(),
+                s["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let message = |origin: &str| {
+        failed
+            .iter()
+            .find(|(o, _)| o == origin)
+            .map(|(_, m)| m.clone())
+            .unwrap_or_else(|| panic!("{origin} is a failed source: {failed:?}"))
+    };
+    assert!(message("/dev/zero").contains("binary"));
+    let m = message(&big_arg);
+    assert!(
+        m.contains("2.6 MiB") && m.contains("1 MiB") && m.contains("--max-file-size"),
+        "{m}"
+    );
+    #[cfg(unix)]
+    assert!(
+        message(&looped.join("again").display().to_string()).contains("symbolic link loop"),
+        "{failed:?}"
+    );
+    assert_eq!(failed.len(), 3, "{failed:?}");
+    // The demo and the copied credential report are still read.
+    let ok = report["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .filter(|s| s["status"] == "ok")
+        .count();
+    assert!(ok >= 2, "{}", report["sources"]);
+    assert!(report["identities"]
+        .as_array()
+        .is_some_and(|a| a.len() > 50));
+}

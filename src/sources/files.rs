@@ -6,19 +6,24 @@
 
 use nhi_api::import::{json_error_message, Importer, JsonShape, Sniffed};
 use nhi_api::{Inventory, SourceReport, INVENTORY_SCHEMA_VERSION};
+use std::collections::BTreeSet;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The connector name of input files no importer claimed.
 const INPUT: &str = "input";
 
 /// Expand `--from` arguments: a directory means every file in it (recursively, sorted, hidden
-/// files skipped).
+/// files skipped). A directory reached twice through symbolic links (a loop, or two links to one
+/// place) is read once; a loop is reported as an error naming the link.
 pub fn expand(paths: &[PathBuf]) -> Vec<Result<PathBuf, (PathBuf, String)>> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
             let mut files = Vec::new();
-            walk(p, &mut files, &mut out);
+            let mut ancestors = Vec::new();
+            let mut seen = BTreeSet::new();
+            walk(p, &mut ancestors, &mut seen, &mut files, &mut out);
             files.sort();
             if files.is_empty() {
                 out.push(Err((
@@ -34,11 +39,39 @@ pub fn expand(paths: &[PathBuf]) -> Vec<Result<PathBuf, (PathBuf, String)>> {
     out
 }
 
+/// Walk `dir`: `ancestors` are the real paths of the directories above it (a link back to one of
+/// them is a loop), `seen` every real directory already read.
 fn walk(
     dir: &Path,
+    ancestors: &mut Vec<PathBuf>,
+    seen: &mut BTreeSet<PathBuf>,
     files: &mut Vec<PathBuf>,
     errors: &mut Vec<Result<PathBuf, (PathBuf, String)>>,
 ) {
+    let real = match std::fs::canonicalize(dir) {
+        Ok(r) => r,
+        Err(e) => {
+            errors.push(Err((
+                dir.to_path_buf(),
+                format!("cannot resolve the path: {e}"),
+            )));
+            return;
+        }
+    };
+    if let Some(target) = ancestors.iter().find(|a| **a == real) {
+        errors.push(Err((
+            dir.to_path_buf(),
+            format!(
+                "a symbolic link loop: it leads back to {}, which is being read; not followed (remove the link or point --from below it)",
+                target.display()
+            ),
+        )));
+        return;
+    }
+    if !seen.insert(real.clone()) {
+        // Another link to a directory already read: its files are in the report once.
+        return;
+    }
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
@@ -49,16 +82,114 @@ fn walk(
             return;
         }
     };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if entry.file_name().to_string_lossy().starts_with('.') {
-            continue;
-        }
+    // In name order, so that which of two links to one directory is read does not depend on
+    // the file system.
+    let mut paths: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.path())
+        .collect();
+    paths.sort();
+    ancestors.push(real);
+    for path in paths {
         if path.is_dir() {
-            walk(&path, files, errors);
+            walk(&path, ancestors, seen, files, errors);
         } else {
             files.push(path);
         }
+    }
+    ancestors.pop();
+}
+
+const BINARY: &str = "the file is binary, not a text export";
+
+/// How much of a file is looked at before the rest is read: enough to tell binary from text.
+const PEEK: usize = 1024;
+
+/// Read a whole input file, with bounded memory: a regular file larger than `limit` is refused
+/// from its size, a binary stream (`/dev/zero`, an image) from its first KiB, and an endless
+/// stream (a FIFO, a device) once it passes `limit`.
+pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    let too_big = |size: String| {
+        format!(
+            "the file is {size}, over the input limit of {} (raise it with --max-file-size, or move the file out of the --from directory)",
+            human_size(limit)
+        )
+    };
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot read the file: {e}"))?;
+    if meta.is_file() && meta.len() > limit {
+        return Err(too_big(human_size(meta.len())));
+    }
+    let capacity = if meta.is_file() {
+        meta.len() as usize
+    } else {
+        PEEK
+    };
+    let mut bytes = Vec::with_capacity(capacity.min(limit as usize));
+    let mut reader = file.take(limit.saturating_add(1));
+    (&mut reader)
+        .take(PEEK as u64)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the file: {e}"))?;
+    if bytes.contains(&0) {
+        return Err(BINARY.into());
+    }
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the file: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big(format!("more than {}", human_size(limit))));
+    }
+    Ok(bytes)
+}
+
+/// `1 GiB`, `512 MiB`, `300 bytes`.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+    for (unit, size) in UNITS {
+        if bytes >= size {
+            let whole = bytes / size;
+            let tenths = (bytes % size) * 10 / size;
+            return if tenths == 0 {
+                format!("{whole} {unit}")
+            } else {
+                format!("{whole}.{tenths} {unit}")
+            };
+        }
+    }
+    format!("{bytes} bytes")
+}
+
+/// `--max-file-size`: bytes, or a number with a unit (KB, MB, GB are powers of ten; KiB, MiB,
+/// GiB powers of two).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let number: u64 = number.parse().map_err(|_| {
+        format!("{text:?} is not a size: give bytes or a number with KiB, MiB or GiB")
+    })?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "m" | "mb" => 1_000_000,
+        "g" | "gb" => 1_000_000_000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        other => {
+            return Err(format!(
+                "unknown size unit {other:?} in {text:?}: use KiB, MiB, GiB (or KB, MB, GB)"
+            ))
+        }
+    };
+    match number.checked_mul(factor) {
+        Some(0) => Err("the size must be more than zero".into()),
+        Some(n) => Ok(n),
+        None => Err(format!("{text:?} is too large")),
     }
 }
 
@@ -75,7 +206,12 @@ fn accepted(importers: &[Box<dyn Importer>]) -> String {
 
 /// Read every `--from` path into one inventory: each file goes to the importer that claims it
 /// (or is a saved inventory); a file nobody claims is a failed source naming what is accepted.
-pub fn load(paths: &[PathBuf], mut importers: Vec<Box<dyn Importer>>) -> Inventory {
+/// No file is read past `max_file_size` bytes.
+pub fn load(
+    paths: &[PathBuf],
+    max_file_size: u64,
+    mut importers: Vec<Box<dyn Importer>>,
+) -> Inventory {
     let mut inventory = Inventory::default();
     let accepted = accepted(&importers);
     for item in expand(paths) {
@@ -89,12 +225,16 @@ pub fn load(paths: &[PathBuf], mut importers: Vec<Box<dyn Importer>>) -> Invento
             }
         };
         let origin = path.display().to_string();
-        let bytes = match std::fs::read(&path) {
+        let bytes = match read_bounded(&path, max_file_size) {
             Ok(b) => b,
-            Err(e) => {
-                inventory
-                    .sources
-                    .push(failed(&origin, format!("cannot read the file: {e}")));
+            Err(why) => {
+                // Not an export at all: say what would have been.
+                let why = if why == BINARY {
+                    format!("{why}; {accepted}")
+                } else {
+                    why
+                };
+                inventory.sources.push(failed(&origin, why));
                 continue;
             }
         };
@@ -159,7 +299,7 @@ fn sniff(bytes: &[u8]) -> Result<Sniffed<'_>, String> {
     };
     // A NUL in the first KiB is the usual sign of binary data; text exports never have one.
     if trimmed.iter().take(1024).any(|&b| b == 0) {
-        return Err("the file is binary, not a text export".into());
+        return Err(BINARY.into());
     }
     let text = std::str::from_utf8(trimmed).ok();
     let json = match first {
@@ -171,8 +311,58 @@ fn sniff(bytes: &[u8]) -> Result<Sniffed<'_>, String> {
                     .to_string())
             }
         },
-        _ if text.is_none() => return Err("the file is binary, not a text export".into()),
+        _ if text.is_none() => return Err(BINARY.into()),
         _ => None,
     };
     Ok(Sniffed { text, json })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_size("512 MiB"), Ok(512 << 20));
+        assert_eq!(parse_size("2GB"), Ok(2_000_000_000));
+        assert_eq!(parse_size("300"), Ok(300));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("12 parsecs").is_err());
+        assert!(parse_size("GiB").is_err());
+        assert!(parse_size("99999999999999999999GiB").is_err());
+        assert_eq!(human_size(1 << 30), "1 GiB");
+        assert_eq!(human_size(3 << 19), "1.5 MiB");
+        assert_eq!(human_size(10), "10 bytes");
+    }
+
+    #[test]
+    fn endless_and_oversized_inputs_are_refused_with_bounded_memory() {
+        let err = read_bounded(Path::new("/dev/zero"), 1 << 20).expect_err("zeros");
+        assert!(err.contains("binary"), "{err}");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let big = dir.path().join("big.log");
+        std::fs::write(&big, "x".repeat(3000)).expect("write");
+        let err = read_bounded(&big, 2048).expect_err("over the limit");
+        assert!(err.contains("2.9 KiB") && err.contains("2 KiB"), "{err}");
+        assert!(err.contains("--max-file-size"), "{err}");
+        assert_eq!(read_bounded(&big, 3000).map(|b| b.len()), Ok(3000));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loops_are_reported_once_not_followed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sub = dir.path().join("exports");
+        std::fs::create_dir(&sub).expect("mkdir");
+        std::fs::write(sub.join("a.json"), "{}").expect("write");
+        std::os::unix::fs::symlink(dir.path(), sub.join("loop")).expect("symlink");
+        std::os::unix::fs::symlink(&sub, dir.path().join("again")).expect("symlink");
+        let out = expand(&[dir.path().to_path_buf()]);
+        let files: Vec<_> = out.iter().filter_map(|r| r.as_ref().ok()).collect();
+        let errors: Vec<_> = out.iter().filter_map(|r| r.as_ref().err()).collect();
+        assert_eq!(files.len(), 1, "{out:?}");
+        assert_eq!(errors.len(), 1, "{out:?}");
+        assert!(errors[0].1.contains("symbolic link loop"), "{errors:?}");
+    }
 }

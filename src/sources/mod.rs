@@ -79,6 +79,15 @@ pub struct SourceArgs {
     /// inventory from `nhi collect`. Repeatable. The kind of file is read from its content.
     #[arg(long = "from", value_name = "PATH")]
     pub from: Vec<PathBuf>,
+    /// Refuse an input file larger than this: bytes, or a number with KiB, MiB, GiB (KB, MB,
+    /// GB). Endless streams and binary files are refused too; the other inputs are still read.
+    #[arg(
+        long = "max-file-size",
+        value_name = "SIZE",
+        default_value = "1GiB",
+        value_parser = files::parse_size
+    )]
+    pub max_file_size: u64,
     #[command(flatten)]
     pub providers: ProviderArgs,
 }
@@ -94,7 +103,7 @@ impl SourceArgs {
             anyhow::bail!("nothing to scan: give {}", or_list(&flags));
         }
         let importers = plugs.iter().filter_map(|p| p.importer()).collect();
-        let mut inventory = files::load(&self.from, importers);
+        let mut inventory = files::load(&self.from, self.max_file_size, importers);
         if !wanted.is_empty() {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
