@@ -87,8 +87,8 @@ struct ScanArgs {
     /// `existing` by fingerprint, and --fail-on counts new findings only.
     #[arg(long, value_name = "REPORT")]
     baseline: Option<PathBuf>,
-    /// List suppressed findings (accepted risks) in the table, Markdown, NDJSON and CSV too,
-    /// marked. JSON, HTML, SARIF and OCSF always carry them, marked.
+    /// List suppressed findings (accepted risks) in the table, Markdown, NDJSON, CSV and SARIF
+    /// too, marked. JSON, HTML and OCSF always carry them, marked.
     #[arg(long)]
     show_suppressed: bool,
     /// SARIF: locate input files relative to DIR (the repository's root) instead of the working
@@ -408,6 +408,7 @@ fn sarif_options(args: &ScanArgs, quiet: bool) -> anyhow::Result<SarifOptions> {
             results: args.sarif_max_results as usize,
             ..SarifLimits::default()
         },
+        show_suppressed: args.show_suppressed,
     })
 }
 

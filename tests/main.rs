@@ -19,3 +19,4 @@ mod prism_openai;
 mod renderers;
 mod sarif_validator;
 mod scan;
+mod suppress;

@@ -46,9 +46,9 @@ pub struct RenderOptions {
     pub table: TableOptions,
     pub markdown: MarkdownOptions,
     pub sarif: SarifOptions,
-    /// Show suppressed findings (accepted risks) in the table, Markdown, NDJSON and CSV, which
-    /// leave them out by default so that ticket scripts do not re-open them. JSON, HTML, SARIF
-    /// and OCSF always carry them, marked.
+    /// Show suppressed findings (accepted risks) in the table, Markdown, NDJSON, CSV and SARIF,
+    /// which leave them out by default so that ticket scripts and code scanning do not re-open
+    /// them. JSON, HTML and OCSF always carry them, marked.
     pub show_suppressed: bool,
 }
 
@@ -62,7 +62,10 @@ pub fn renderer(format: Format, options: RenderOptions) -> Box<dyn Render> {
         Format::Json => Box::new(json::Json),
         Format::Ndjson => Box::new(ndjson::Ndjson(options.show_suppressed)),
         Format::Csv => Box::new(csv::Csv(options.show_suppressed)),
-        Format::Sarif => Box::new(sarif::Sarif(options.sarif)),
+        Format::Sarif => Box::new(sarif::Sarif(SarifOptions {
+            show_suppressed: options.show_suppressed,
+            ..options.sarif
+        })),
         Format::Ocsf => Box::new(ocsf::Ocsf),
         Format::Markdown => Box::new(markdown::Markdown(
             options.markdown,

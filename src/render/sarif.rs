@@ -11,8 +11,10 @@
 //! `--sarif-category`), so that an AWS scan and a GitHub scan uploaded to one repository do not
 //! close each other's alerts. GitHub's documented limits are kept ([`SarifLimits`]): when the
 //! findings do not all fit, the most severe are kept and the run says what was left out.
-//! Accepted risks are results with an external, accepted suppression; with `--baseline`, each
-//! result has its `baselineState`.
+//! Accepted risks (`[[suppress]]`) are left out, as in the ticket feeds: GitHub code scanning
+//! ignores SARIF's `suppressions` and would open an alert for each. With `--show-suppressed`
+//! they are results with an external, accepted suppression. With `--baseline`, each result has
+//! its `baselineState`.
 
 use super::{to_io, Render};
 use crate::finding::Severity;
@@ -60,6 +62,8 @@ pub struct SarifOptions {
     /// `--sarif-category`: the `automationDetails.id` category instead of the derived one.
     pub category: Option<String>,
     pub limits: SarifLimits,
+    /// `--show-suppressed`: accepted risks are results too, with their suppression.
+    pub show_suppressed: bool,
 }
 
 pub struct Sarif(pub SarifOptions);
@@ -371,7 +375,8 @@ impl Render for Sarif {
         let options = &self.0;
         let limits = &options.limits;
         let rules: Vec<Value> = report.rules.iter().map(|m| rule(m, limits)).collect();
-        let findings: Vec<(&ReportIdentity, &ReportFinding)> = report.findings().collect();
+        let findings: Vec<(&ReportIdentity, &ReportFinding)> =
+            report.shown(options.show_suppressed).collect();
         let order = keep_order(&findings);
         let results: Vec<Value> = findings
             .iter()
@@ -379,10 +384,14 @@ impl Render for Sarif {
             .collect();
         let mut kept = order.len().min(limits.results.max(1));
         let mut reason = (kept < order.len()).then(|| {
-            format!(
-                "GitHub code scanning stores at most {} results per run",
-                limits.results
-            )
+            if limits.results == SarifLimits::DEFAULT_RESULTS {
+                format!(
+                    "GitHub code scanning stores at most {} results per run",
+                    limits.results
+                )
+            } else {
+                format!("--sarif-max-results keeps at most {}", limits.results)
+            }
         });
         loop {
             let keep: BTreeSet<usize> = order[..kept].iter().copied().collect();
