@@ -9,6 +9,7 @@ mod aws_live;
 mod aws_recorded;
 mod bad_input;
 mod completions_man;
+mod diff;
 mod docs;
 mod github_prism;
 mod github_scenario;
