@@ -18,6 +18,7 @@ mod ocsf;
 mod pipeline;
 mod prism_openai;
 mod renderers;
+mod sarif_github;
 mod sarif_validator;
 mod scan;
 mod suppress;
