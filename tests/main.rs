@@ -8,6 +8,7 @@ mod ai_providers;
 mod aws_live;
 mod aws_recorded;
 mod bad_input;
+mod ci_recipes;
 mod completions_man;
 mod diff;
 mod docs;
