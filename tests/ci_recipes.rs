@@ -15,7 +15,15 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const SUBCOMMANDS: &[&str] = &["scan", "collect", "diff", "rules", "schema", "completions", "man"];
+const SUBCOMMANDS: &[&str] = &[
+    "scan",
+    "collect",
+    "diff",
+    "rules",
+    "schema",
+    "completions",
+    "man",
+];
 
 fn tools() -> PathBuf {
     npm_tool("yaml");
@@ -31,8 +39,14 @@ fn node(script: &str, args: &[&str]) -> (bool, String) {
         .output()
         .expect("node runs (README: Running the tests)");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.trim().is_empty() || out.status.code() == Some(1), "{stderr}");
-    (out.status.success(), String::from_utf8(out.stdout).expect("UTF-8"))
+    assert!(
+        stderr.trim().is_empty() || out.status.code() == Some(1),
+        "{stderr}"
+    );
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).expect("UTF-8"),
+    )
 }
 
 /// A YAML document as JSON (YAML 1.2, as GitHub and GitLab read it).
@@ -92,7 +106,10 @@ fn nhi_commands(script: &str) -> Vec<(String, Vec<String>)> {
             if ["&&", "||", "|", ";"].contains(sub) {
                 continue; // `command -v nhi || ...`, `cargo install ... nhi && ...`
             }
-            assert!(SUBCOMMANDS.contains(sub), "nhi {sub}: no such subcommand in {line}");
+            assert!(
+                SUBCOMMANDS.contains(sub),
+                "nhi {sub}: no such subcommand in {line}"
+            );
             let flags = tokens[n + 2..]
                 .iter()
                 .take_while(|t| !["&&", "||", "|", ";"].contains(t) && !t.ends_with(';'))
@@ -130,8 +147,15 @@ fn assert_commands_exist(what: &str, scripts: &[String]) -> usize {
             let list = rest.split(';').next().unwrap_or("");
             for format in list.split_whitespace() {
                 let r = run(&[
-                    "scan", "--from", "fixtures/demo", "--now", NOW, "--format", format,
-                    "--output", "/dev/null",
+                    "scan",
+                    "--from",
+                    "fixtures/demo",
+                    "--now",
+                    NOW,
+                    "--format",
+                    format,
+                    "--output",
+                    "/dev/null",
                 ]);
                 assert_eq!(r.code, 0, "{what}: --format {format}: {}", r.stderr);
             }
@@ -152,7 +176,9 @@ fn run_scripts(workflow: &Value, job: &str) -> Vec<String> {
 /// The ten-line workflow of the README.
 fn readme_recipe() -> String {
     let readme = read("README.md");
-    let at = readme.find("<!-- ci-recipe").expect("the README's CI recipe");
+    let at = readme
+        .find("<!-- ci-recipe")
+        .expect("the README's CI recipe");
     let start = at + readme[at..].find("```yaml\n").expect("its YAML block") + "```yaml\n".len();
     let end = start + readme[start..].find("```").expect("closed");
     readme[start..end].to_string()
@@ -178,13 +204,21 @@ fn the_readme_recipe_is_ten_lines_that_lint_and_name_real_flags() {
     assert!(steps.iter().any(|s| s["uses"]
         .as_str()
         .is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif@"))));
-    assert_eq!(assert_commands_exist("README", &run_scripts(&workflow, "nhi")), 1);
+    assert_eq!(
+        assert_commands_exist("README", &run_scripts(&workflow, "nhi")),
+        1
+    );
 
     // Its scan, on the demo instead of the live account, writes SARIF code scanning takes.
     let dir = tempfile::tempdir().expect("tempdir");
     let sarif = dir.path().join("nhi.sarif");
     let r = run(&[
-        "scan", "--from", "fixtures/demo", "--format", "sarif", "--output",
+        "scan",
+        "--from",
+        "fixtures/demo",
+        "--format",
+        "sarif",
+        "--output",
         sarif.to_str().expect("path"),
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -214,7 +248,10 @@ fn the_github_workflow_lints_and_names_real_flags() {
     ] {
         assert!(uses.iter().any(|u| u.starts_with(action)), "{action}");
     }
-    let n = assert_commands_exist("docs/ci/github-actions.yml", &run_scripts(&workflow, "scan"));
+    let n = assert_commands_exist(
+        "docs/ci/github-actions.yml",
+        &run_scripts(&workflow, "scan"),
+    );
     assert!(n >= 3, "{n}");
 }
 
@@ -356,7 +393,13 @@ fn the_github_workflow_runs_scan_after_scan_on_the_demo() {
     let one = run_workflow(&steps, first.path(), "fixtures/demo", &[]);
     assert!(!one.gh_calls.iter().any(|c| c.starts_with("issue create")));
     assert_eq!(one.steps.last().map(|s| s.1), Some(1), "{:?}", one.steps);
-    for file in ["nhi.json", "nhi.sarif", "nhi.ndjson", "nhi.markdown", "summary.md"] {
+    for file in [
+        "nhi.json",
+        "nhi.sarif",
+        "nhi.ndjson",
+        "nhi.markdown",
+        "summary.md",
+    ] {
         assert!(first.path().join(file).is_file(), "{file}");
     }
     let sarif: Value =
@@ -401,7 +444,11 @@ fn the_github_workflow_runs_scan_after_scan_on_the_demo() {
         .gh_calls
         .iter()
         .any(|c| c.starts_with("issue list") && c.contains(&format!("{new_fp} in:body"))));
-    assert_eq!(two.steps.last().map(|s| s.1), Some(1), "a new critical finding fails");
+    assert_eq!(
+        two.steps.last().map(|s| s.1),
+        Some(1),
+        "a new critical finding fails"
+    );
 
     // The same day again, the issue already filed: no second issue for that fingerprint.
     let three = run_workflow(

@@ -17,7 +17,11 @@ const PLANTED: &[(&str, &str, &str)] = &[
         "vendor-costwatch",
         "aws-trust-cross-account-no-external-id",
     ),
-    ("finding_resolved", "ci-jenkins", "aws-access-key-not-rotated"),
+    (
+        "finding_resolved",
+        "ci-jenkins",
+        "aws-access-key-not-rotated",
+    ),
     ("identity_added", "incident-admin", ""),
     ("credential_rotated", "ci-jenkins", "access_key_1"),
     ("owner_changed", "gh-docs-publish", "devrel -> docs-team"),
@@ -88,7 +92,10 @@ fn planted() -> Vec<(String, String, String)> {
 #[test]
 fn the_demo_fixtures_are_what_the_generator_writes() {
     let dir = tempfile::tempdir().expect("tempdir");
-    for (flag, shipped) in [(None, "fixtures/demo"), (Some("--next"), "fixtures/demo-next")] {
+    for (flag, shipped) in [
+        (None, "fixtures/demo"),
+        (Some("--next"), "fixtures/demo-next"),
+    ] {
         let out = dir.path().join(shipped.replace('/', "_"));
         let mut cmd = std::process::Command::new("python3");
         cmd.arg(root().join("fixtures/generate_demo.py"));
@@ -191,12 +198,20 @@ fn every_diff_format_says_the_same_changes() {
         ("Credentials rotated", 1),
         ("Owners changed", 1),
     ] {
-        assert!(r.stdout.contains(&format!("\n{heading} ({n})\n")), "{heading}");
+        assert!(
+            r.stdout.contains(&format!("\n{heading} ({n})\n")),
+            "{heading}"
+        );
     }
     assert!(!r.stdout.contains("Severity changed ("));
     assert!(r.stdout.contains("owner devrel → docs-team"));
     // (The table wraps at 80 columns.)
-    assert!(r.stdout.contains("access_key_1 created 2026-10-29T09:30:00Z"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("access_key_1 created 2026-10-29T09:30:00Z"),
+        "{}",
+        r.stdout
+    );
     assert!(r.stdout.contains("2025-09-27T09:30:00Z)"));
     let identities_named = [
         "incident-admin",
@@ -229,10 +244,19 @@ fn diff_fail_on_counts_new_findings_only() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (old, new) = reports(dir.path());
     // Forward: the new administrator role is critical.
-    assert_eq!(run(&["diff", p(&old), p(&new), "--fail-on", "critical"]).code, 1);
+    assert_eq!(
+        run(&["diff", p(&old), p(&new), "--fail-on", "critical"]).code,
+        1
+    );
     // Backward, the new findings are the fixed ones (high and medium).
-    assert_eq!(run(&["diff", p(&new), p(&old), "--fail-on", "critical"]).code, 0);
-    assert_eq!(run(&["diff", p(&new), p(&old), "--fail-on", "high"]).code, 1);
+    assert_eq!(
+        run(&["diff", p(&new), p(&old), "--fail-on", "critical"]).code,
+        0
+    );
+    assert_eq!(
+        run(&["diff", p(&new), p(&old), "--fail-on", "high"]).code,
+        1
+    );
     // No new finding at all.
     assert_eq!(run(&["diff", p(&new), p(&new), "--fail-on", "low"]).code, 0);
 
@@ -277,8 +301,7 @@ fn diff_fail_on_counts_new_findings_only() {
     let shown: Value = serde_json::from_str(&shown.stdout).expect("json");
     assert_eq!(shown["summary"]["finding_new"], 1);
     assert_eq!(
-        shown["changes"][0]["suppression"]["accepted_by"],
-        "ciso",
+        shown["changes"][0]["suppression"]["accepted_by"], "ciso",
         "{shown}"
     );
 }
@@ -289,7 +312,11 @@ fn diff_says_what_is_wrong_with_a_side() {
     let (old, _) = reports(dir.path());
     let missing = run(&["diff", p(&old), "no/such/file.json"]);
     assert_eq!(missing.code, 2);
-    assert!(missing.stderr.contains("no/such/file.json"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("no/such/file.json"),
+        "{}",
+        missing.stderr
+    );
     let garbage = dir.path().join("garbage.json");
     std::fs::write(&garbage, "{\"hello\": 1}").expect("write");
     let r = run(&["diff", p(&garbage), p(&old)]);
@@ -351,9 +378,18 @@ fn baseline_marks_new_findings_and_fail_on_counts_only_them() {
 
     // --fail-on counts new findings only.
     assert_eq!(scan_next(&["--fail-on", "critical"]).code, 1);
-    assert_eq!(scan_next(&["--baseline", p(&old), "--fail-on", "critical"]).code, 1);
-    assert_eq!(scan_next(&["--baseline", p(&new), "--fail-on", "critical"]).code, 0);
-    assert_eq!(scan_next(&["--baseline", p(&new), "--fail-on", "low"]).code, 0);
+    assert_eq!(
+        scan_next(&["--baseline", p(&old), "--fail-on", "critical"]).code,
+        1
+    );
+    assert_eq!(
+        scan_next(&["--baseline", p(&new), "--fail-on", "critical"]).code,
+        0
+    );
+    assert_eq!(
+        scan_next(&["--baseline", p(&new), "--fail-on", "low"]).code,
+        0
+    );
 
     // The other formats say so too.
     let sarif = scan_next(&["--baseline", p(&old), "--format", "sarif"]);
@@ -367,10 +403,15 @@ fn baseline_marks_new_findings_and_fail_on_counts_only_them() {
     assert_eq!(states.iter().filter(|s| **s == "new").count(), 1);
     assert_eq!(states.len() as u64, total);
     let table = scan_next(&["--baseline", p(&old)]);
-    assert!(table
-        .stdout
-        .contains(&format!("Against the baseline: 1 new, {} existing, 2 resolved", total - 1)));
-    assert!(table.stdout.contains("aws-admin-access (new)"), "{}", table.stdout);
+    assert!(table.stdout.contains(&format!(
+        "Against the baseline: 1 new, {} existing, 2 resolved",
+        total - 1
+    )));
+    assert!(
+        table.stdout.contains("aws-admin-access (new)"),
+        "{}",
+        table.stdout
+    );
     let ndjson = scan_next(&["--baseline", p(&old), "--format", "ndjson"]);
     assert_eq!(
         ndjson
@@ -386,12 +427,21 @@ fn baseline_marks_new_findings_and_fail_on_counts_only_them() {
 fn a_bad_baseline_fails_before_scanning_and_says_why() {
     let dir = tempfile::tempdir().expect("tempdir");
     let inventory = dir.path().join("inventory.json");
-    let r = run(&["collect", "--from", "fixtures/demo", "--output", p(&inventory)]);
+    let r = run(&[
+        "collect",
+        "--from",
+        "fixtures/demo",
+        "--output",
+        p(&inventory),
+    ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let garbage = dir.path().join("garbage.json");
     std::fs::write(&garbage, "not json").expect("write");
     for (file, says) in [
-        (inventory.as_path(), "an nhi inventory (nhi collect), not a report"),
+        (
+            inventory.as_path(),
+            "an nhi inventory (nhi collect), not a report",
+        ),
         (garbage.as_path(), "not JSON"),
         (Path::new("no/such/report.json"), "cannot read it"),
     ] {

@@ -97,13 +97,22 @@ fn file_scans_locate_findings_in_their_input_files() {
     cmd.current_dir(elsewhere.path());
     let r = run_in(
         cmd,
-        &["scan", "--from", absolute, "--now", NOW, "--format", "sarif"],
+        &[
+            "scan", "--from", absolute, "--now", NOW, "--format", "sarif",
+        ],
     );
     let doc = sarif(&r);
     assert!(!r.stdout.contains(absolute), "an absolute path in the log");
     let uris = assert_relative(&doc);
-    assert!(uris.iter().all(|u| u.starts_with("nhi/aws/314159265358/")), "{uris:?}");
-    assert!(r.stderr.contains("is outside the working directory"), "{}", r.stderr);
+    assert!(
+        uris.iter().all(|u| u.starts_with("nhi/aws/314159265358/")),
+        "{uris:?}"
+    );
+    assert!(
+        r.stderr.contains("is outside the working directory"),
+        "{}",
+        r.stderr
+    );
 
     let mut cmd = nhi();
     cmd.current_dir(elsewhere.path());
@@ -129,7 +138,10 @@ fn file_scans_locate_findings_in_their_input_files() {
     // sources.
     let doc = sarif(&scan(&["fixtures/github/acme-inventory.json"], "sarif"));
     let uris = assert_relative(&doc);
-    assert!(uris.iter().all(|u| u.starts_with("nhi/github/acme/")), "{uris:?}");
+    assert!(
+        uris.iter().all(|u| u.starts_with("nhi/github/acme/")),
+        "{uris:?}"
+    );
     assert_eq!(automation_id(&doc), "nhi/github:acme/");
 }
 
@@ -146,8 +158,14 @@ fn live_and_mixed_scans_get_pseudo_paths_never_urls() {
     assert_eq!(live.code, 0, "{}", live.stderr);
     let doc = sarif(&live);
     let uris = assert_relative(&doc);
-    assert!(uris.iter().all(|u| u.starts_with("nhi/github/acme/")), "{uris:?}");
-    assert!(!live.stdout.contains(&url), "the API's address is in the log");
+    assert!(
+        uris.iter().all(|u| u.starts_with("nhi/github/acme/")),
+        "{uris:?}"
+    );
+    assert!(
+        !live.stdout.contains(&url),
+        "the API's address is in the log"
+    );
     assert!(!live.stdout.contains(TOKEN));
     // One alert per identity keeps its place from run to run.
     assert!(uris.contains(&"nhi/github/acme/github_app_installation/ci-bot".to_string()));
@@ -176,7 +194,14 @@ fn live_and_mixed_scans_get_pseudo_paths_never_urls() {
 
     let named = github_scan(
         &url,
-        &["--now", NOW, "--format", "sarif", "--sarif-category", "nightly/github"],
+        &[
+            "--now",
+            NOW,
+            "--format",
+            "sarif",
+            "--sarif-category",
+            "nightly/github",
+        ],
     );
     assert_eq!(automation_id(&sarif(&named)), "nightly/github/");
 }
@@ -209,10 +234,15 @@ fn results_beyond_the_limit_are_cut_most_severe_kept_and_said() {
     let run0 = &doc["runs"][0];
     let results = run0["results"].as_array().expect("results");
     assert_eq!(results.len(), 5);
-    assert!(results.iter().all(|r| r["properties"]["severity"] == "critical"));
+    assert!(results
+        .iter()
+        .all(|r| r["properties"]["severity"] == "critical"));
     let left = &run0["properties"]["nhiResultsLeftOut"];
     assert_eq!(left["total"].as_u64(), Some((total - 5) as u64));
-    assert_eq!(left["bySeverity"]["critical"].as_u64(), Some((critical - 5) as u64));
+    assert_eq!(
+        left["bySeverity"]["critical"].as_u64(),
+        Some((critical - 5) as u64)
+    );
     let note = run0["invocations"][0]["toolExecutionNotifications"]
         .as_array()
         .expect("notifications")
@@ -226,7 +256,9 @@ fn results_beyond_the_limit_are_cut_most_severe_kept_and_said() {
     // Every rule stays, so code scanning knows the rules that ran.
     assert_eq!(
         run0["tool"]["driver"]["rules"].as_array().map(Vec::len),
-        all["runs"][0]["tool"]["driver"]["rules"].as_array().map(Vec::len)
+        all["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .map(Vec::len)
     );
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("cut.sarif");
@@ -279,7 +311,10 @@ fn render(report: &nhi::report::Report, limits: SarifLimits) -> Value {
 fn a_log_over_the_size_limit_keeps_the_most_severe_results_that_fit() {
     let report = demo_report();
     let full = render(&report, SarifLimits::default());
-    let total = full["runs"][0]["results"].as_array().expect("results").len();
+    let total = full["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .len();
     let full_size = serde_json::to_vec_pretty(&full).expect("json").len();
     // A limit well under the log's compressed size, so that some results must go.
     let limits = SarifLimits {
@@ -292,11 +327,23 @@ fn a_log_over_the_size_limit_keeps_the_most_severe_results_that_fit() {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     std::io::Write::write_all(&mut gz, &bytes).expect("gzip");
     let compressed = gz.finish().expect("gzip").len();
-    assert!(compressed <= limits.bytes, "{compressed} > {}", limits.bytes);
+    assert!(
+        compressed <= limits.bytes,
+        "{compressed} > {}",
+        limits.bytes
+    );
     let results = cut["runs"][0]["results"].as_array().expect("results");
-    assert!(!results.is_empty() && results.len() < total, "{}", results.len());
+    assert!(
+        !results.is_empty() && results.len() < total,
+        "{}",
+        results.len()
+    );
     // The kept ones are the most severe: none kept is less severe than one left out.
-    let rank = |s: &str| ["info", "low", "medium", "high", "critical"].iter().position(|x| *x == s);
+    let rank = |s: &str| {
+        ["info", "low", "medium", "high", "critical"]
+            .iter()
+            .position(|x| *x == s)
+    };
     let least_kept = results
         .iter()
         .filter_map(|r| rank(r["properties"]["severity"].as_str()?))

@@ -66,7 +66,11 @@ fn suppressed_fingerprints(report: &Value) -> BTreeSet<String> {
 fn by_fingerprint(fingerprints: &[String], extra: &str) -> String {
     fingerprints
         .iter()
-        .map(|f| format!("[[suppress]]\nfingerprint = \"{f}\"\nreason = \"accepted in review\"\n{extra}\n"))
+        .map(|f| {
+            format!(
+                "[[suppress]]\nfingerprint = \"{f}\"\nreason = \"accepted in review\"\n{extra}\n"
+            )
+        })
         .collect()
 }
 
@@ -135,23 +139,37 @@ reason = "administrator roles by design"
     let entries = report["suppressions"].as_array().expect("suppressions");
     assert_eq!(entries.len(), 2);
     assert_eq!(
-        (&entries[0]["status"], &entries[0]["findings"], &entries[0]["line"]),
+        (
+            &entries[0]["status"],
+            &entries[0]["findings"],
+            &entries[0]["line"]
+        ),
         (&"active".into(), &1.into(), &2.into())
     );
     assert_eq!(
-        (&entries[1]["status"], &entries[1]["findings"], &entries[1]["line"]),
+        (
+            &entries[1]["status"],
+            &entries[1]["findings"],
+            &entries[1]["line"]
+        ),
         (&"active".into(), &4.into(), &8.into())
     );
 
     // The table and the ticket feeds leave them out, unless --show-suppressed.
     let table = scan_with(&file, &["--format", "table"]);
     assert_eq!(table.code, 0);
-    assert!(!table.stdout.contains("aws-root-access-key"), "{}", table.stdout);
+    assert!(
+        !table.stdout.contains("aws-root-access-key"),
+        "{}",
+        table.stdout
+    );
     assert!(table.stdout.contains("Suppressed (accepted risks"));
     let shown = scan_with(&file, &["--format", "table", "--show-suppressed"]);
     assert!(shown.stdout.contains("aws-root-access-key"));
     assert!(
-        shown.stdout.contains("aws-root-access-key (suppressed: root"),
+        shown
+            .stdout
+            .contains("aws-root-access-key (suppressed: root"),
         "{}",
         shown.stdout
     );
@@ -184,7 +202,15 @@ fn suppressing_every_critical_finding_passes_fail_on_critical_until_it_expires()
         .map(|(_, _, f)| f)
         .collect();
     assert!(critical.len() > 5);
-    let plain = run(&["scan", "--from", "fixtures/demo", "--now", NOW, "--fail-on", "critical"]);
+    let plain = run(&[
+        "scan",
+        "--from",
+        "fixtures/demo",
+        "--now",
+        NOW,
+        "--fail-on",
+        "critical",
+    ]);
     assert_eq!(plain.code, 1);
 
     // Expiring the day after NOW: active.
@@ -203,7 +229,10 @@ fn suppressing_every_critical_finding_passes_fail_on_critical_until_it_expires()
     let entries = report["suppressions"].as_array().expect("suppressions");
     assert_eq!(entries.len(), critical.len());
     for e in entries {
-        assert_eq!((&e["status"], &e["findings"]), (&"expired".into(), &1.into()));
+        assert_eq!(
+            (&e["status"], &e["findings"]),
+            (&"expired".into(), &1.into())
+        );
     }
     assert!(
         r.stderr
@@ -307,7 +336,8 @@ fn each_bad_entry_is_a_config_error_naming_its_line() {
             assert_eq!(r.code, 2, "{text}\n{}", r.stderr);
             assert!(r.stdout.is_empty(), "nothing is scanned: {}", r.stdout);
             assert!(
-                r.stderr.contains(&format!("{}: {expected}", file.display())),
+                r.stderr
+                    .contains(&format!("{}: {expected}", file.display())),
                 "{text}\n=> {}\n(expected {expected})",
                 r.stderr
             );

@@ -98,11 +98,12 @@ fn summary(doc: &mut String, r: &Report, show_suppressed: bool) {
         match entry.status {
             SuppressionStatus::Active => {}
             SuppressionStatus::Expired => notes.push(format!(
-                "**The suppression at line {} of the config expired on {}**: its {} {} count again.",
+                "**The suppression at line {} of the config expired on {}**: the {} {} it matches {} again.",
                 entry.line,
                 text(entry.expires.as_deref().unwrap_or("?")),
                 entry.findings,
                 plural(entry.findings, "finding", "findings"),
+                plural(entry.findings, "counts", "count"),
             )),
             SuppressionStatus::Stale => notes.push(format!(
                 "The suppression at line {} of the config matches no finding (stale).",

@@ -118,13 +118,14 @@ impl Render for Table {
             let text = match entry.status {
                 SuppressionStatus::Active => continue,
                 SuppressionStatus::Expired => format!(
-                    "! The suppression at line {} of the config expired on {}: the {} it matches count again.",
+                    "! The suppression at line {} of the config expired on {}: the {} it matches {} again.",
                     entry.line,
                     entry.expires.as_deref().unwrap_or("?"),
                     match entry.findings {
                         1 => "1 finding".to_string(),
                         n => format!("{n} findings"),
-                    }
+                    },
+                    if entry.findings == 1 { "counts" } else { "count" }
                 ),
                 SuppressionStatus::Stale => format!(
                     "! The suppression at line {} of the config matches no finding (stale): remove it, or correct it.",
