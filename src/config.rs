@@ -1,4 +1,5 @@
-//! `nhi.toml`: thresholds, owner tag keys, disabled rules and severity overrides.
+//! `nhi.toml`: thresholds, owner tag keys, disabled rules, severity overrides and accepted risks
+//! (`[[suppress]]`, see [`crate::suppress`]).
 //!
 //! The file is validated up front: an unknown key, a rule id that does not exist or a threshold
 //! of zero is an error naming the key and its line, before anything is scanned. The types say
@@ -56,6 +57,14 @@ pub struct Config {
     pub aws: AwsConfig,
     #[serde(default)]
     pub ai: AiConfig,
+    /// Accepted risks: each `[[suppress]]` entry as written (validated into `suppressions`).
+    #[serde(default)]
+    #[schemars(with = "Vec<crate::suppress::Entry>")]
+    pub suppress: Vec<toml::Spanned<crate::suppress::Entry>>,
+    /// The `[[suppress]]` entries, validated.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub suppressions: Vec<crate::suppress::Suppression>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -251,7 +260,7 @@ impl Config {
 
     /// Parse and validate config text; the error names the key and its line.
     pub fn parse(text: &str, known_rules: &[&str]) -> Result<Config, String> {
-        let config: Config = toml::from_str(text).map_err(|e| located(text, &e))?;
+        let mut config: Config = toml::from_str(text).map_err(|e| located(text, &e))?;
         let at = |needle: &str| -> String {
             text.lines()
                 .position(|l| l.contains(needle))
@@ -293,6 +302,7 @@ impl Config {
                 ));
             }
         }
+        config.suppressions = crate::suppress::validate(text, &config.suppress, known_rules)?;
         Ok(config)
     }
 
@@ -337,12 +347,12 @@ fn located(text: &str, e: &toml::de::Error) -> String {
         .split_once('=')
         .map(|(k, _)| k.trim().trim_matches('"').to_string())
         .filter(|k| !k.is_empty() && !k.starts_with('['));
-    // The table the key is in: the nearest `[section]` header above it.
+    // The table the key is in: the nearest `[section]` or `[[array]]` header above it.
     let section = before
         .lines()
         .rev()
         .map(str::trim)
-        .find(|l| l.starts_with('[') && !l.starts_with("[["))
+        .find(|l| l.starts_with('['))
         .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
     let path = match (section, key) {
         (Some(s), Some(k)) => format!("{s}.{k}: "),

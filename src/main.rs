@@ -5,10 +5,13 @@ use chrono::{DateTime, Utc};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use nhi::config::Config;
 use nhi::finding::Severity;
-use nhi::render::{self, Format, MarkdownOptions, RenderOptions, TableOptions};
-use nhi::report::Report;
+use nhi::render::{
+    self, Format, MarkdownOptions, RenderOptions, SarifLimits, SarifOptions, TableOptions,
+};
+use nhi::report::{Report, SuppressionStatus};
+use nhi::saved::SavedReport;
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Exit codes, as documented in the README.
@@ -35,6 +38,10 @@ enum Command {
     /// Collect identities from the sources and write the normalized inventory (JSON), to be
     /// judged later with `nhi scan --from FILE`, possibly on another machine.
     Collect(CollectArgs),
+    /// Compare two scans: findings new, resolved and changed in severity, identities added and
+    /// removed, credentials rotated, owners changed. Each side is a JSON report (`nhi scan
+    /// --format json`) or anything `--from` reads (an inventory, exports), analyzed first.
+    Diff(DiffArgs),
     /// List the rules nhi applies.
     Rules(RulesArgs),
     /// Write the identity graph: who can become whom (role chains, escalation paths, CI
@@ -69,7 +76,8 @@ struct ScanArgs {
     /// Write the report to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Exit with 1 when a finding is at or above this severity.
+    /// Exit with 1 when an open finding (not suppressed; with --baseline, a new one) is at or
+    /// above this severity.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     fail_on: Option<FailOn>,
     /// Evaluate as of this time (RFC 3339) instead of now; makes reports reproducible.
@@ -78,6 +86,53 @@ struct ScanArgs {
     /// Config file (default: ./nhi.toml when it exists).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// An earlier JSON report (`nhi scan --format json`): each finding is marked `new` or
+    /// `existing` by fingerprint, and --fail-on counts new findings only.
+    #[arg(long, value_name = "REPORT")]
+    baseline: Option<PathBuf>,
+    /// List suppressed findings (accepted risks) in the table, Markdown, NDJSON, CSV and SARIF
+    /// too, marked. JSON, HTML and OCSF always carry them, marked.
+    #[arg(long)]
+    show_suppressed: bool,
+    /// SARIF: locate input files relative to DIR (the repository's root) instead of the working
+    /// directory.
+    #[arg(long, value_name = "DIR")]
+    sarif_root: Option<PathBuf>,
+    /// SARIF: the code-scanning category (automationDetails.id) instead of one derived from the
+    /// sources scanned.
+    #[arg(long, value_name = "NAME")]
+    sarif_category: Option<String>,
+    /// SARIF: keep at most N results, the most severe (GitHub code scanning stores 5,000 per run
+    /// and rejects more than 25,000).
+    #[arg(long, value_name = "N", default_value_t = SarifLimits::DEFAULT_RESULTS as u32,
+          value_parser = clap::value_parser!(u32).range(1..=SarifLimits::MAX_RESULTS as i64))]
+    sarif_max_results: u32,
+}
+
+#[derive(Args)]
+struct DiffArgs {
+    /// The earlier scan: a JSON report, an inventory, or exports (a file or a directory).
+    old: PathBuf,
+    /// The later scan, in any of the same forms.
+    new: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = nhi::diff::DiffFormat::Table)]
+    format: nhi::diff::DiffFormat,
+    /// Write the diff to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit with 1 when a new finding (not suppressed) is at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    fail_on: Option<FailOn>,
+    /// Analyze inventories and exports as of this time (RFC 3339), both sides alike.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    now: Option<DateTime<Utc>>,
+    /// Config file for analyzing inventories and exports (default: ./nhi.toml when it exists).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// List changes to suppressed findings (accepted risks) too.
+    #[arg(long)]
+    show_suppressed: bool,
 }
 
 #[derive(Args)]
@@ -185,6 +240,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan(args, cli.quiet),
         Command::Collect(args) => collect(args, cli.quiet),
+        Command::Diff(args) => diff(args, cli.quiet),
         Command::Rules(args) => rules(args),
         Command::Graph(args) => graph(args, cli.quiet),
         Command::Schema(args) => write_out(None, |w| {
@@ -292,6 +348,13 @@ fn write_out(
 
 fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<u8> {
     let config = Config::load(args.config.as_deref(), &nhi::rules::ids())?;
+    // A bad baseline is found before anything is scanned.
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(|path| SavedReport::load(path, args.sources.max_file_size))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--baseline {e}"))?;
     let now = args.now.unwrap_or_else(Utc::now);
     let started = std::time::Instant::now();
     let inventory = args.sources.collect(now, &config)?;
@@ -302,14 +365,24 @@ fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<u8> {
         "collected"
     );
     let analysis = nhi::analyzer::analyze(&inventory, &config, now);
-    let report = Report::build(&inventory, &analysis, now);
+    let mut report = Report::build(&inventory, &analysis, now);
+    nhi::suppress::apply(&mut report, &config.suppressions, now);
+    if let Some(baseline) = &baseline {
+        nhi::baseline::apply(&mut report, baseline);
+    }
     tracing::info!(
         findings = report.summary.findings,
         elapsed_ms = started.elapsed().as_millis() as u64,
         "analyzed"
     );
     report_sources(&inventory.sources, quiet);
+    report_suppressions(&report, args.config.as_deref(), quiet);
 
+    let sarif = if args.format == Format::Sarif {
+        sarif_options(&args, quiet)?
+    } else {
+        SarifOptions::default()
+    };
     let renderer = render::renderer(
         args.format,
         RenderOptions {
@@ -319,18 +392,19 @@ fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<u8> {
             markdown: MarkdownOptions {
                 limit: args.markdown_limit,
             },
+            sarif,
+            show_suppressed: args.show_suppressed,
         },
     );
     write_out(args.output.as_ref(), |w| renderer.render(&report, w))?;
 
     let code = if report.has_source_errors() {
         EXIT_ERROR
-    } else if let (Some(fail_on), Some(max)) = (args.fail_on, report.max_severity()) {
-        if max >= Severity::from(fail_on) {
-            EXIT_FINDINGS
-        } else {
-            0
-        }
+    } else if args
+        .fail_on
+        .is_some_and(|fail_on| report.fails(Severity::from(fail_on)))
+    {
+        EXIT_FINDINGS
     } else {
         0
     };
@@ -390,6 +464,130 @@ fn graph(args: GraphArgs, quiet: bool) -> anyhow::Result<u8> {
     } else {
         0
     })
+}
+
+/// Say on stderr which `[[suppress]]` entries expired or match nothing.
+fn report_suppressions(report: &Report, config: Option<&Path>, quiet: bool) {
+    let file = config.map_or_else(
+        || nhi::config::DEFAULT_FILE.to_string(),
+        |p| p.display().to_string(),
+    );
+    for s in &report.suppressions {
+        match s.status {
+            SuppressionStatus::Active => {}
+            SuppressionStatus::Expired => eprintln!(
+                "nhi: warning: {file}: line {}: the suppression expired on {}: the findings it matches ({}) count again; renew it (expires) or fix the risk",
+                s.line,
+                s.expires.as_deref().unwrap_or("?"),
+                s.findings
+            ),
+            SuppressionStatus::Stale if !quiet => eprintln!(
+                "nhi: note: {file}: line {}: the suppression matches no finding (stale); remove it, or correct its fingerprint or pattern",
+                s.line
+            ),
+            SuppressionStatus::Stale => {}
+        }
+    }
+}
+
+/// Where input files are in the SARIF log, its category and its limits.
+fn sarif_options(args: &ScanArgs, quiet: bool) -> anyhow::Result<SarifOptions> {
+    let cwd = std::env::current_dir().context("cannot read the working directory")?;
+    let files: Vec<PathBuf> = nhi::sources::files::expand(&args.sources.from)
+        .into_iter()
+        .filter_map(Result::ok)
+        .collect();
+    let (files, outside) = render::file_uris(&cwd, args.sarif_root.as_deref(), &files);
+    if !quiet {
+        for origin in outside {
+            eprintln!(
+                "nhi: note: {origin} is outside {}: its findings get nhi/... pseudo-paths in the SARIF log (--sarif-root names the repository's root)",
+                args.sarif_root.as_ref().map_or_else(
+                    || "the working directory".to_string(),
+                    |r| r.display().to_string()
+                )
+            );
+        }
+    }
+    Ok(SarifOptions {
+        files,
+        category: args.sarif_category.clone(),
+        limits: SarifLimits {
+            results: args.sarif_max_results as usize,
+            ..SarifLimits::default()
+        },
+        show_suppressed: args.show_suppressed,
+    })
+}
+
+/// One side of `nhi diff`: a report as it is, anything else read and analyzed.
+fn diff_side(
+    path: &Path,
+    which: &str,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> anyhow::Result<SavedReport> {
+    if path.is_file() {
+        let bytes =
+            nhi::sources::files::read_bounded(path, nhi::sources::files::DEFAULT_MAX_FILE_SIZE)
+                .map_err(|e| anyhow::anyhow!("{which} {}: {e}", path.display()))?;
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+            if SavedReport::is_report(&value) {
+                return SavedReport::from_value(value)
+                    .map_err(|e| anyhow::anyhow!("{which} {}: {e}", path.display()));
+            }
+        }
+    }
+    let sources = nhi::sources::SourceArgs::files(&[path.to_path_buf()])?;
+    let inventory = sources.collect(now, config)?;
+    let problems: Vec<String> = inventory
+        .sources
+        .iter()
+        .filter(|s| s.status.is_error())
+        .map(|s| {
+            format!(
+                "{}: {}",
+                s.origin,
+                s.message.as_deref().unwrap_or("not read completely")
+            )
+        })
+        .collect();
+    if !problems.is_empty() {
+        anyhow::bail!(
+            "{which} {} could not be read completely (expected a JSON report, an inventory or exports): {}",
+            path.display(),
+            problems.join("; ")
+        );
+    }
+    let analysis = nhi::analyzer::analyze(&inventory, config, now);
+    let mut report = Report::build(&inventory, &analysis, now);
+    nhi::suppress::apply(&mut report, &config.suppressions, now);
+    SavedReport::of(&report).map_err(|e| anyhow::anyhow!("{which} {}: {e}", path.display()))
+}
+
+fn diff(args: DiffArgs, quiet: bool) -> anyhow::Result<u8> {
+    let config = Config::load(args.config.as_deref(), &nhi::rules::ids())?;
+    let now = args.now.unwrap_or_else(Utc::now);
+    let old = diff_side(&args.old, "OLD", &config, now)?;
+    let new = diff_side(&args.new, "NEW", &config, now)?;
+    let diff = nhi::diff::compare(&old, &new, args.show_suppressed);
+    if !quiet && old.evaluated_at > new.evaluated_at {
+        eprintln!(
+            "nhi: note: OLD was evaluated after NEW ({} > {}); were they given in order?",
+            old.evaluated_at, new.evaluated_at
+        );
+    }
+    let width = table_width();
+    write_out(args.output.as_ref(), |w| {
+        nhi::diff::render(&diff, args.format, width, w)
+    })?;
+    Ok(
+        if args.fail_on.is_some_and(|f| diff.fails(Severity::from(f))) {
+            EXIT_FINDINGS
+        } else {
+            0
+        },
+    )
 }
 
 fn collect(args: CollectArgs, quiet: bool) -> anyhow::Result<u8> {

@@ -22,6 +22,11 @@ pub struct Report {
     pub sources: Vec<Source>,
     pub summary: Summary,
     pub identities: Vec<ReportIdentity>,
+    /// Every `[[suppress]]` entry of the config and what it did: `active` (it suppresses
+    /// `findings`), `expired` (its date has passed: the `findings` it matches count again) or
+    /// `stale` (it matches nothing). Absent when the config has none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<SuppressionReport>,
     /// The rules that ran (metadata for renderers such as SARIF).
     #[serde(skip)]
     #[schemars(skip)]
@@ -82,10 +87,18 @@ impl BySeverity {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Summary {
     pub identities: usize,
+    /// Findings not suppressed (accepted risks are counted in `suppressed`).
     pub findings: usize,
+    /// Findings not suppressed, per severity.
     pub by_severity: BySeverity,
-    /// Findings per category; every category is present.
+    /// Findings not suppressed, per category; every category is present.
     pub by_category: BTreeMap<&'static str, usize>,
+    /// Findings an active `[[suppress]]` entry covers (they are in `identities` with their
+    /// `suppression`, and in no other count).
+    pub suppressed: usize,
+    /// With `--baseline`: findings by their state against the baseline report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineSummary>,
     /// Identities per kind.
     pub by_kind: BTreeMap<String, usize>,
     /// Principals left out because they are people, by reason.
@@ -95,6 +108,68 @@ pub struct Summary {
     /// Identities that AI agents act as (AWS roles trusted by Bedrock, AgentCore, SageMaker),
     /// per provider.
     pub ai_agents: BTreeMap<String, usize>,
+}
+
+/// Findings compared with a baseline report (`--baseline`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct BaselineSummary {
+    /// Findings whose fingerprint the baseline lacks (suppressed ones included).
+    pub new: usize,
+    /// Findings the baseline has too.
+    pub existing: usize,
+    /// Findings of the baseline that this report no longer has.
+    pub resolved: usize,
+}
+
+/// A finding's state against the baseline report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BaselineState {
+    New,
+    Existing,
+}
+
+/// The `[[suppress]]` entry that covers a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct AppliedSuppression {
+    pub reason: String,
+    pub accepted_by: Option<String>,
+    /// The first day (YYYY-MM-DD, UTC) it no longer applies, if it lapses.
+    pub expires: Option<String>,
+    /// The line of its `[[suppress]]` header in the config file.
+    pub line: usize,
+}
+
+/// What a `[[suppress]]` entry did in this run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SuppressionStatus {
+    /// It suppresses the findings it matches.
+    Active,
+    /// Its `expires` date has passed: the findings it matches count again.
+    Expired,
+    /// It matches no finding: the risk is gone, or the entry is wrong.
+    Stale,
+}
+
+/// One `[[suppress]]` entry and what it did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct SuppressionReport {
+    /// The line of its `[[suppress]]` header in the config file.
+    pub line: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// The identity glob (with `rule`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    pub reason: String,
+    pub accepted_by: Option<String>,
+    pub expires: Option<String>,
+    pub status: SuppressionStatus,
+    /// Findings it matches (when several entries match one finding, the first applies).
+    pub findings: usize,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -138,6 +213,20 @@ pub struct ReportFinding {
     pub owasp: Vec<&'static str>,
     pub cis: Vec<&'static str>,
     pub credential_id: Option<String>,
+    /// The accepted risk (`[[suppress]]` entry) that covers it; absent when none applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<AppliedSuppression>,
+    /// With `--baseline`: `new` when the baseline report lacks its fingerprint, else `existing`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineState>,
+}
+
+impl ReportFinding {
+    /// Whether it counts: in the summary, the exit code, the table and ticket feeds. Suppressed
+    /// findings do not.
+    pub fn is_open(&self) -> bool {
+        self.suppression.is_none()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -239,6 +328,8 @@ fn finding(j: &Judged) -> ReportFinding {
         owasp: j.meta.owasp.iter().map(|o| o.code()).collect(),
         cis: j.meta.cis.to_vec(),
         credential_id: j.finding.credential_id.clone(),
+        suppression: None,
+        baseline: None,
     }
 }
 
@@ -274,9 +365,6 @@ fn identity(a: &Assessment) -> ReportIdentity {
 impl Report {
     pub fn build(inventory: &Inventory, analysis: &Analysis, now: DateTime<Utc>) -> Report {
         let identities: Vec<ReportIdentity> = analysis.assessments.iter().map(identity).collect();
-        let mut by_severity = BySeverity::default();
-        let mut by_category: BTreeMap<&'static str, usize> =
-            Category::ALL.iter().map(|c| (c.as_str(), 0)).collect();
         let mut by_kind = BTreeMap::new();
         let mut ai_agents = BTreeMap::new();
         for i in &identities {
@@ -284,13 +372,8 @@ impl Report {
             if i.ai_agent.is_some() {
                 *ai_agents.entry(i.provider.clone()).or_default() += 1;
             }
-            for f in &i.findings {
-                by_severity.add(f.severity);
-                *by_category.entry(f.category.as_str()).or_default() += 1;
-            }
         }
-        let findings = identities.iter().map(|i| i.findings.len()).sum();
-        Report {
+        let mut report = Report {
             schema_version: SCHEMA_VERSION,
             tool: Tool {
                 name: "nhi",
@@ -312,25 +395,70 @@ impl Report {
                 .collect(),
             summary: Summary {
                 identities: identities.len(),
-                findings,
-                by_severity,
-                by_category,
+                findings: 0,
+                by_severity: BySeverity::default(),
+                by_category: BTreeMap::new(),
+                suppressed: 0,
+                baseline: None,
                 by_kind,
                 excluded: inventory.excluded.clone(),
                 not_judged: analysis.assessments.iter().filter(|a| !a.judged).count(),
                 ai_agents,
             },
             identities,
+            suppressions: Vec::new(),
             rules: analysis.rules.clone(),
+        };
+        report.recount();
+        report
+    }
+
+    /// Count the findings again after suppressions or a baseline were applied: the summary's
+    /// counts are of open findings, suppressed ones are counted apart.
+    pub fn recount(&mut self) {
+        let mut by_severity = BySeverity::default();
+        let mut by_category: BTreeMap<&'static str, usize> =
+            Category::ALL.iter().map(|c| (c.as_str(), 0)).collect();
+        let (mut findings, mut suppressed) = (0, 0);
+        let (mut new, mut existing) = (0, 0);
+        for f in self.identities.iter().flat_map(|i| &i.findings) {
+            match f.baseline {
+                Some(BaselineState::New) => new += 1,
+                Some(BaselineState::Existing) => existing += 1,
+                None => {}
+            }
+            if !f.is_open() {
+                suppressed += 1;
+                continue;
+            }
+            findings += 1;
+            by_severity.add(f.severity);
+            *by_category.entry(f.category.as_str()).or_default() += 1;
+        }
+        let s = &mut self.summary;
+        s.findings = findings;
+        s.by_severity = by_severity;
+        s.by_category = by_category;
+        s.suppressed = suppressed;
+        if let Some(b) = &mut s.baseline {
+            b.new = new;
+            b.existing = existing;
         }
     }
 
-    /// The highest severity of any finding.
+    /// Whether the run fails `--fail-on severity`: an open finding at or above it (with a
+    /// baseline, a new one).
+    pub fn fails(&self, severity: Severity) -> bool {
+        self.findings().any(|(_, f)| {
+            f.is_open() && f.baseline != Some(BaselineState::Existing) && f.severity >= severity
+        })
+    }
+
+    /// The highest severity of any open finding.
     pub fn max_severity(&self) -> Option<Severity> {
-        self.identities
-            .iter()
-            .flat_map(|i| &i.findings)
-            .map(|f| f.severity)
+        self.findings()
+            .filter(|(_, f)| f.is_open())
+            .map(|(_, f)| f.severity)
             .max()
     }
 
@@ -344,5 +472,15 @@ impl Report {
         self.identities
             .iter()
             .flat_map(|i| i.findings.iter().map(move |f| (i, f)))
+    }
+
+    /// The findings a person or a ticket feed sees: open ones, and suppressed ones too with
+    /// `--show-suppressed`.
+    pub fn shown(
+        &self,
+        show_suppressed: bool,
+    ) -> impl Iterator<Item = (&ReportIdentity, &ReportFinding)> {
+        self.findings()
+            .filter(move |(_, f)| show_suppressed || f.is_open())
     }
 }

@@ -204,3 +204,92 @@ fn without_hashes(text: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// `nhi diff` of the two demo scans, in every format.
+#[test]
+fn diff_formats() {
+    for format in ["table", "json", "ndjson", "markdown"] {
+        let r = run(&[
+            "diff",
+            "fixtures/demo",
+            "fixtures/demo-next",
+            "--now",
+            NOW,
+            "--format",
+            format,
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        insta::assert_snapshot!(format!("diff_{format}"), r.stdout);
+    }
+}
+
+/// The table and Markdown with accepted risks (one active, one expired, one stale) and a
+/// baseline: the marks, the counts and the notes.
+#[test]
+fn table_and_markdown_with_suppressions_and_a_baseline() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let baseline = dir.path().join("old.json");
+    let r = run(&[
+        "scan",
+        "--from",
+        "fixtures/demo",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "--output",
+        baseline.to_str().expect("path"),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let config = dir.path().join("nhi.toml");
+    std::fs::write(
+        &config,
+        r#"[[suppress]]
+rule = "aws-admin-access"
+identity = "*-admin"
+reason = "administrator roles by design"
+accepted_by = "security-lead"
+expires = 2027-03-31
+
+[[suppress]]
+rule = "aws-access-key-not-rotated"
+identity = "ci-*"
+reason = "jenkins is being retired"
+expires = 2026-10-01
+
+[[suppress]]
+rule = "aws-role-unused"
+identity = "nothing-*"
+reason = "an old vendor role"
+"#,
+    )
+    .expect("write");
+    for (format, extra) in [
+        ("table", None),
+        ("table", Some("--show-suppressed")),
+        ("markdown", None),
+        ("markdown", Some("--show-suppressed")),
+    ] {
+        let mut args = vec![
+            "scan",
+            "--from",
+            "fixtures/demo-next",
+            "--now",
+            NOW,
+            "--config",
+            config.to_str().expect("path"),
+            "--baseline",
+            baseline.to_str().expect("path"),
+            "--format",
+            format,
+        ];
+        args.extend(extra);
+        let r = run(&args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let name = format!(
+            "suppressed_baseline_{format}{}",
+            if extra.is_some() { "_shown" } else { "" }
+        );
+        insta::assert_snapshot!(name, r.stdout);
+    }
+}

@@ -13,7 +13,7 @@ fn multitool() -> PathBuf {
 }
 
 /// Error-level results of validating `file`.
-fn validate(file: &Path) -> Vec<String> {
+pub(crate) fn validate(file: &Path) -> Vec<String> {
     let out = file.with_extension("validation.json");
     let result = Command::new(multitool())
         .arg("validate")

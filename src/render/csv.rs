@@ -1,8 +1,12 @@
+//! One finding per row. As in NDJSON, accepted risks are left out unless `--show-suppressed`;
+//! the last two columns say a row's baseline state and, when shown, why its risk is accepted.
+
 use super::Render;
-use crate::report::Report;
+use crate::report::{BaselineState, Report};
 use std::io::{self, Write};
 
-pub struct Csv;
+/// The flag is `--show-suppressed`.
+pub struct Csv(pub bool);
 
 const HEADER: &[&str] = &[
     "fingerprint",
@@ -22,13 +26,15 @@ const HEADER: &[&str] = &[
     "remediation",
     "owasp",
     "evaluated_at",
+    "baseline",
+    "suppressed_because",
 ];
 
 impl Render for Csv {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let mut w = ::csv::Writer::from_writer(out);
         w.write_record(HEADER)?;
-        for (i, f) in report.findings() {
+        for (i, f) in report.shown(self.0) {
             w.write_record([
                 f.fingerprint.as_str(),
                 f.severity.as_str(),
@@ -51,6 +57,12 @@ impl Render for Csv {
                 f.remediation,
                 &f.owasp.join(" "),
                 &report.evaluated_at,
+                match f.baseline {
+                    Some(BaselineState::New) => "new",
+                    Some(BaselineState::Existing) => "existing",
+                    None => "",
+                },
+                f.suppression.as_ref().map_or("", |s| s.reason.as_str()),
             ])?;
         }
         w.flush()

@@ -6,10 +6,16 @@
 //! (in report order, so the riskiest identities first) and a closing line says how many were left
 //! out at each severity. Everything that comes from a provider (names, messages) is escaped, so it
 //! can neither break a table nor mention (`@`) anyone.
+//!
+//! Accepted risks are counted but not listed (an issue body must not re-open them) unless
+//! `--show-suppressed`; then each is marked with its reason. With `--baseline`, new findings are
+//! marked **new**.
 
 use super::Render;
 use crate::finding::Severity;
-use crate::report::{Report, ReportFinding, ReportIdentity, Source};
+use crate::report::{
+    BaselineState, Report, ReportFinding, ReportIdentity, Source, SuppressionStatus,
+};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -26,28 +32,29 @@ impl Default for MarkdownOptions {
     }
 }
 
-pub struct Markdown(pub MarkdownOptions);
+/// The options, and `--show-suppressed`.
+pub struct Markdown(pub MarkdownOptions, pub bool);
 
 impl Render for Markdown {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        out.write_all(document(report, self.0.limit).as_bytes())
+        out.write_all(document(report, self.0.limit, self.1).as_bytes())
     }
 }
 
 /// Room kept for the closing line that says what was left out.
 const NOTE_ROOM: usize = 400;
 
-fn document(r: &Report, limit: usize) -> String {
+fn document(r: &Report, limit: usize, show_suppressed: bool) -> String {
     let mut doc = String::new();
-    summary(&mut doc, r);
+    summary(&mut doc, r, show_suppressed);
     // Sources may take a quarter of the room (an organization can have hundreds of accounts);
     // findings get the rest.
     sources(&mut doc, &r.sources, limit / 4);
-    findings(&mut doc, r, limit);
+    findings(&mut doc, r, limit, show_suppressed);
     doc
 }
 
-fn summary(doc: &mut String, r: &Report) {
+fn summary(doc: &mut String, r: &Report, show_suppressed: bool) {
     let s = &r.summary;
     let _ = writeln!(
         doc,
@@ -70,6 +77,40 @@ fn summary(doc: &mut String, r: &Report) {
         .collect();
     let _ = writeln!(doc, "| {} |\n", counts.join(" | "));
     let mut notes = Vec::new();
+    if let Some(b) = &s.baseline {
+        notes.push(format!(
+            "Against the baseline: {} new, {} existing, {} resolved.",
+            b.new, b.existing, b.resolved
+        ));
+    }
+    if s.suppressed > 0 {
+        notes.push(format!(
+            "Accepted risks (suppressed, not counted above): {}{}.",
+            s.suppressed,
+            if show_suppressed {
+                ", listed and marked"
+            } else {
+                ""
+            }
+        ));
+    }
+    for entry in &r.suppressions {
+        match entry.status {
+            SuppressionStatus::Active => {}
+            SuppressionStatus::Expired => notes.push(format!(
+                "**The suppression at line {} of the config expired on {}**: the {} {} it matches {} again.",
+                entry.line,
+                text(entry.expires.as_deref().unwrap_or("?")),
+                entry.findings,
+                plural(entry.findings, "finding", "findings"),
+                plural(entry.findings, "counts", "count"),
+            )),
+            SuppressionStatus::Stale => notes.push(format!(
+                "The suppression at line {} of the config matches no finding (stale).",
+                entry.line
+            )),
+        }
+    }
     let excluded: usize = s.excluded.values().sum();
     if excluded > 0 {
         let reasons: Vec<String> = s
@@ -163,8 +204,28 @@ fn sources(doc: &mut String, sources: &[Source], room: usize) {
 const FINDINGS_HEAD: &str = "| Identity | Rule | Message | Fingerprint |\n|---|---|---|---|\n";
 
 fn finding_row(i: &ReportIdentity, f: &ReportFinding) -> String {
+    let new = if f.baseline == Some(BaselineState::New) {
+        " **new**"
+    } else {
+        ""
+    };
+    let accepted = match &f.suppression {
+        Some(s) => format!(
+            "<br>*Suppressed{}{}:* {}",
+            s.accepted_by
+                .as_deref()
+                .map(|by| format!(" by {}", text(by)))
+                .unwrap_or_default(),
+            s.expires
+                .as_deref()
+                .map(|d| format!(" until {}", text(d)))
+                .unwrap_or_default(),
+            text(&s.reason)
+        ),
+        None => String::new(),
+    };
     format!(
-        "| **{}**<br>{} · {} | {} | {} | {} |\n",
+        "| **{}**<br>{} · {} | {}{new} | {}{accepted} | {} |\n",
         text(&i.name),
         text(&i.kind),
         text(&i.scope),
@@ -189,13 +250,13 @@ fn section_head(s: Severity, shown: usize, total: usize) -> String {
     }
 }
 
-fn findings(doc: &mut String, r: &Report, limit: usize) {
+fn findings(doc: &mut String, r: &Report, limit: usize, show_suppressed: bool) {
     // Rows per severity, most severe first, each in report order (riskiest identities first).
     let groups: Vec<(Severity, Vec<String>)> = Severity::ALL
         .iter()
         .map(|&s| {
             let rows = r
-                .findings()
+                .shown(show_suppressed)
                 .filter(|(_, f)| f.severity == s)
                 .map(|(i, f)| finding_row(i, f))
                 .collect();
@@ -268,7 +329,7 @@ fn findings(doc: &mut String, r: &Report, limit: usize) {
     }
 }
 
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+pub(crate) fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 {
         one
     } else {
@@ -278,7 +339,7 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
 
 /// Text from a report, safe in a Markdown table cell: characters Markdown would read as syntax
 /// are escaped, line breaks become `<br>`, and `@` cannot mention anyone.
-fn text(s: &str) -> String {
+pub fn text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
@@ -299,7 +360,7 @@ fn text(s: &str) -> String {
 }
 
 /// An identifier as code, when it is made of characters that are safe there; otherwise as text.
-fn code(s: &str) -> String {
+pub(crate) fn code(s: &str) -> String {
     if !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(c))

@@ -13,8 +13,10 @@ mod ocsf;
 mod sarif;
 mod table;
 
+pub use markdown::text as markdown_text;
 pub use markdown::MarkdownOptions;
 pub use ocsf::OCSF_VERSION;
+pub use sarif::{file_uris, pseudo_path, relative_uri, SarifLimits, SarifOptions};
 pub use table::TableOptions;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -39,10 +41,15 @@ pub enum Format {
 }
 
 /// What some formats need to know besides the report.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct RenderOptions {
     pub table: TableOptions,
     pub markdown: MarkdownOptions,
+    pub sarif: SarifOptions,
+    /// Show suppressed findings (accepted risks) in the table, Markdown, NDJSON, CSV and SARIF,
+    /// which leave them out by default so that ticket scripts and code scanning do not re-open
+    /// them. JSON, HTML and OCSF always carry them, marked.
+    pub show_suppressed: bool,
 }
 
 pub trait Render {
@@ -51,13 +58,19 @@ pub trait Render {
 
 pub fn renderer(format: Format, options: RenderOptions) -> Box<dyn Render> {
     match format {
-        Format::Table => Box::new(table::Table(options.table)),
+        Format::Table => Box::new(table::Table(options.table, options.show_suppressed)),
         Format::Json => Box::new(json::Json),
-        Format::Ndjson => Box::new(ndjson::Ndjson),
-        Format::Csv => Box::new(csv::Csv),
-        Format::Sarif => Box::new(sarif::Sarif),
+        Format::Ndjson => Box::new(ndjson::Ndjson(options.show_suppressed)),
+        Format::Csv => Box::new(csv::Csv(options.show_suppressed)),
+        Format::Sarif => Box::new(sarif::Sarif(SarifOptions {
+            show_suppressed: options.show_suppressed,
+            ..options.sarif
+        })),
         Format::Ocsf => Box::new(ocsf::Ocsf),
-        Format::Markdown => Box::new(markdown::Markdown(options.markdown)),
+        Format::Markdown => Box::new(markdown::Markdown(
+            options.markdown,
+            options.show_suppressed,
+        )),
         Format::Html => Box::new(html::Html),
     }
 }

@@ -1,12 +1,17 @@
 //! One finding per line, each carrying what a ticketing script needs without the rest of the
 //! report: the finding, the schema version, the evaluation time and the identity.
+//!
+//! Accepted risks (suppressed findings) are left out, so that a ticket script never re-opens
+//! one; `--show-suppressed` puts them back, each with its `suppression`. With `--baseline`, each
+//! line says whether the finding is `new`.
 
 use super::{to_io, Render};
 use crate::report::{Owner, Report, ReportFinding};
 use serde::Serialize;
 use std::io::{self, Write};
 
-pub struct Ndjson;
+/// The flag is `--show-suppressed`.
+pub struct Ndjson(pub bool);
 
 #[derive(Serialize)]
 struct IdentityRef<'a> {
@@ -29,7 +34,7 @@ struct Line<'a> {
 
 impl Render for Ndjson {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        for (i, f) in report.findings() {
+        for (i, f) in report.shown(self.0) {
             let line = Line {
                 schema_version: report.schema_version,
                 evaluated_at: &report.evaluated_at,

@@ -189,6 +189,12 @@ struct Unmapped<'a> {
     cis: &'a [&'static str],
     evidence: &'a serde_json::Value,
     credential_id: Option<&'a str>,
+    /// The accepted risk that covers the finding (status Suppressed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppression: Option<&'a crate::report::AppliedSuppression>,
+    /// `new` or `existing`, with `--baseline`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<crate::report::BaselineState>,
 }
 
 /// OCSF `severity_id` and caption.
@@ -225,10 +231,15 @@ fn confidence(c: Confidence) -> (u32, &'static str) {
     }
 }
 
-/// OCSF `status_id` and caption. Every finding nhi reports is open, so "New"; this is the one
-/// place a finding's state (were one to be added, e.g. suppressed) maps to OCSF's.
-fn status(_finding: &ReportFinding) -> (u32, &'static str) {
-    (1, "New")
+/// OCSF `status_id` and caption: an accepted risk (`[[suppress]]`) is 3 "Suppressed", every
+/// other finding nhi reports is open, 1 "New". This is the one place a finding's state maps to
+/// OCSF's.
+fn status(finding: &ReportFinding) -> (u32, &'static str) {
+    if finding.is_open() {
+        (1, "New")
+    } else {
+        (3, "Suppressed")
+    }
 }
 
 fn labels(i: &ReportIdentity) -> Vec<String> {
@@ -355,6 +366,8 @@ fn finding<'a>(
             cis: &f.cis,
             evidence: &f.evidence,
             credential_id: f.credential_id.as_deref(),
+            suppression: f.suppression.as_ref(),
+            baseline: f.baseline,
         },
     }
 }

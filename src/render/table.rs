@@ -1,9 +1,10 @@
 //! Tables for a person at a terminal: a summary, the identities with findings by risk, every
 //! finding, and how to fix each kind of finding once. Wraps to the given width (80 columns
-//! and up stay readable).
+//! and up stay readable). Accepted risks are counted in the summary but left out of the tables
+//! unless `--show-suppressed`; expired and stale `[[suppress]]` entries are named.
 
 use super::Render;
-use crate::report::Report;
+use crate::report::{BaselineState, Report, ReportFinding, SuppressionStatus};
 use comfy_table::{presets, ColumnConstraint, ContentArrangement, Table as Grid, Width};
 use std::collections::BTreeSet;
 use std::io::{self, Write};
@@ -20,7 +21,24 @@ impl Default for TableOptions {
     }
 }
 
-pub struct Table(pub TableOptions);
+/// The options, and `--show-suppressed`.
+pub struct Table(pub TableOptions, pub bool);
+
+/// What the Finding cell says after the rule id: `new` with a baseline, and the suppression.
+fn marks(f: &ReportFinding) -> String {
+    let mut marks = Vec::new();
+    if f.baseline == Some(BaselineState::New) {
+        marks.push("new".to_string());
+    }
+    if let Some(s) = &f.suppression {
+        marks.push(format!("suppressed: {}", s.reason));
+    }
+    if marks.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", marks.join("; "))
+    }
+}
 
 fn grid(width: u16, header: &[&str]) -> Grid {
     let mut t = Grid::new();
@@ -75,6 +93,47 @@ impl Render for Table {
             s.by_severity.low,
             s.by_severity.info
         )?;
+        if let Some(b) = &s.baseline {
+            writeln!(
+                out,
+                "Against the baseline: {} new, {} existing, {} resolved",
+                b.new, b.existing, b.resolved
+            )?;
+        }
+        if s.suppressed > 0 {
+            let text = if self.1 {
+                format!(
+                    "Suppressed (accepted risks, not counted above): {}, listed and marked.",
+                    s.suppressed
+                )
+            } else {
+                format!(
+                    "Suppressed (accepted risks, not counted above nor listed): {}; --show-suppressed lists them.",
+                    s.suppressed
+                )
+            };
+            write_wrapped(out, width, &text, "  ")?;
+        }
+        for entry in &r.suppressions {
+            let text = match entry.status {
+                SuppressionStatus::Active => continue,
+                SuppressionStatus::Expired => format!(
+                    "! The suppression at line {} of the config expired on {}: the {} it matches {} again.",
+                    entry.line,
+                    entry.expires.as_deref().unwrap_or("?"),
+                    match entry.findings {
+                        1 => "1 finding".to_string(),
+                        n => format!("{n} findings"),
+                    },
+                    if entry.findings == 1 { "counts" } else { "count" }
+                ),
+                SuppressionStatus::Stale => format!(
+                    "! The suppression at line {} of the config matches no finding (stale): remove it, or correct it.",
+                    entry.line
+                ),
+            };
+            write_wrapped(out, width, &text, "    ")?;
+        }
         let excluded: usize = s.excluded.values().sum();
         if excluded > 0 || s.not_judged > 0 {
             let reasons: Vec<String> = s.excluded.iter().map(|(k, v)| format!("{v} {k}")).collect();
@@ -121,10 +180,12 @@ impl Render for Table {
         }
         writeln!(out)?;
 
+        let show = self.1;
+        let visible = |f: &&ReportFinding| show || f.is_open();
         let flagged: Vec<_> = r
             .identities
             .iter()
-            .filter(|i| !i.findings.is_empty())
+            .filter(|i| i.findings.iter().any(|f| visible(&f)))
             .collect();
         if flagged.is_empty() {
             writeln!(out, "No findings.")?;
@@ -145,7 +206,7 @@ impl Render for Table {
                     .as_ref()
                     .map(|o| o.value.clone())
                     .unwrap_or_else(|| "-".into()),
-                i.findings.len().to_string(),
+                i.findings.iter().filter(visible).count().to_string(),
             ]);
         }
         if let Some(c) = ids.column_mut(0) {
@@ -154,17 +215,22 @@ impl Render for Table {
         write_grid(out, &ids)?;
         let clean = r.identities.len() - flagged.len();
         if clean > 0 {
-            writeln!(out, "{clean} more identities have no findings.")?;
+            let what = if show || s.suppressed == 0 {
+                "findings"
+            } else {
+                "open findings"
+            };
+            writeln!(out, "{clean} more identities have no {what}.")?;
         }
         writeln!(out)?;
 
         writeln!(out, "Findings")?;
         let mut findings = grid(width, &["Severity", "Identity", "Finding"]);
-        for (i, f) in r.findings() {
+        for (i, f) in r.shown(show) {
             findings.add_row(vec![
                 f.severity.as_str().to_string(),
                 i.name.clone(),
-                format!("{}\n{}", f.rule_id, f.message),
+                format!("{}{}\n{}", f.rule_id, marks(f), f.message),
             ]);
         }
         if let Some(c) = findings.column_mut(0) {
@@ -174,7 +240,7 @@ impl Render for Table {
         writeln!(out)?;
 
         writeln!(out, "How to fix")?;
-        let fired: BTreeSet<&str> = r.findings().map(|(_, f)| f.rule_id).collect();
+        let fired: BTreeSet<&str> = r.shown(show).map(|(_, f)| f.rule_id).collect();
         let mut fixes = grid(width, &["Rule", "Remediation"]);
         for m in r.rules.iter().filter(|m| fired.contains(m.id)) {
             fixes.add_row(vec![

@@ -101,6 +101,9 @@ fn walk(
     ancestors.pop();
 }
 
+/// `--max-file-size`'s default: 1 GiB.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 1 << 30;
+
 const BINARY: &str = "the file is binary, not a text export";
 
 /// How much of a file is looked at before the rest is read: enough to tell binary from text.

@@ -85,6 +85,7 @@ pub struct SourceArgs {
         long = "max-file-size",
         value_name = "SIZE",
         default_value = "1GiB",
+        // files::DEFAULT_MAX_FILE_SIZE
         value_parser = files::parse_size
     )]
     pub max_file_size: u64,
@@ -93,6 +94,24 @@ pub struct SourceArgs {
 }
 
 impl SourceArgs {
+    /// `--from PATH...` and no provider: what `nhi diff` reads inventories and exports with.
+    /// Built by the same command-line definition, so every default is the flags' own.
+    pub fn files(paths: &[PathBuf]) -> anyhow::Result<SourceArgs> {
+        #[derive(clap::Parser)]
+        struct FilesOnly {
+            #[command(flatten)]
+            sources: SourceArgs,
+        }
+        let mut args = vec![std::ffi::OsString::from("nhi")];
+        for p in paths {
+            args.push("--from".into());
+            args.push(p.into());
+        }
+        <FilesOnly as clap::Parser>::try_parse_from(args)
+            .map(|f| f.sources)
+            .context("cannot read the paths as --from arguments")
+    }
+
     /// Read every source: files, then provider APIs (concurrently).
     pub fn collect(&self, now: DateTime<Utc>, config: &Config) -> anyhow::Result<Inventory> {
         let plugs = self.providers.plugs();

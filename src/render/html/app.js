@@ -241,6 +241,9 @@
     append(tiles, [
       tile(s.identities || identities.length, 'identities', '', function () { resetFilters(); }),
       tile(s.findings || 0, 'findings'),
+      // Accepted risks (nhi.toml [[suppress]]) and, with --baseline, what is new: when present.
+      s.suppressed ? tile(s.suppressed, 'suppressed (accepted risks)', '', function () { setFilter('suppression', 'suppressed'); }) : null,
+      s.baseline ? tile(s.baseline['new'] || 0, 'new since the baseline', '', function () { setFilter('baseline', 'new'); }) : null,
       tile(by.critical || 0, 'critical findings', 'critical', function () { setFilter('severity', 'critical'); }),
       tile(by.high || 0, 'high findings', 'high', function () { setFilter('severity', 'high'); }),
       tile(unownedCount, 'unowned identities', '', function () { setOwner(null); },
