@@ -443,7 +443,7 @@ fn a_bad_baseline_fails_before_scanning_and_says_why() {
             "an nhi inventory (nhi collect), not a report",
         ),
         (garbage.as_path(), "not JSON"),
-        (Path::new("no/such/report.json"), "cannot read it"),
+        (Path::new("no/such/report.json"), "cannot read the file"),
     ] {
         let r = run(&[
             "scan",
