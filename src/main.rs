@@ -37,8 +37,14 @@ enum Command {
     Collect(CollectArgs),
     /// List the rules nhi applies.
     Rules(RulesArgs),
-    /// Print the JSON Schema of the JSON report (also in docs/report.schema.json).
-    Schema,
+    /// Print the JSON Schema of the JSON report (docs/report.schema.json), or with --inventory
+    /// of the inventory connectors write (docs/inventory.schema.json).
+    Schema {
+        /// The inventory's schema (what `nhi collect` and external connectors write) instead of
+        /// the report's.
+        #[arg(long)]
+        inventory: bool,
+    },
     /// Print a shell completion script (e.g. `nhi completions bash > /etc/bash_completion.d/nhi`).
     Completions {
         /// The shell to complete in.
@@ -133,9 +139,13 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan(args, cli.quiet),
         Command::Collect(args) => collect(args, cli.quiet),
         Command::Rules(args) => rules(args),
-        Command::Schema => write_out(None, |w| {
-            serde_json::to_writer_pretty(&mut *w, &nhi::report::json_schema())
-                .map_err(io::Error::from)?;
+        Command::Schema { inventory } => write_out(None, |w| {
+            let schema = if inventory {
+                nhi::api::contract::json_schema()
+            } else {
+                nhi::report::json_schema()
+            };
+            serde_json::to_writer_pretty(&mut *w, &schema).map_err(io::Error::from)?;
             w.write_all(b"\n")
         })
         .map(|()| 0),
