@@ -64,11 +64,39 @@ impl ContractError {
 pub fn bare_message(e: &serde_json::Error) -> String {
     let text = e.to_string();
     let suffix = format!(" at line {} column {}", e.line(), e.column());
-    let bare = text.strip_suffix(&suffix).unwrap_or(&text);
+    let bare = hide_values(text.strip_suffix(&suffix).unwrap_or(&text));
     match e.classify() {
         serde_json::error::Category::Eof => format!("{bare} (the JSON ends early: is it cut short?)"),
-        _ => bare.to_string(),
+        _ => bare,
     }
+}
+
+/// serde's message without the input values it quotes (`unknown variant `X``, `string "X"`):
+/// a value in the wrong field may be a secret (a token printed as a status), and the message
+/// ends up in the report. The line, column and JSON path still say where it is.
+fn hide_values(message: &str) -> String {
+    let mut out = message.to_string();
+    let marker = "unknown variant `";
+    if let Some(start) = out.find(marker).map(|i| i + marker.len()) {
+        if let Some(len) = out[start..].find('`') {
+            out.replace_range(start..start + len, "…");
+        }
+    }
+    // `string "..."`, Debug-quoted: up to the first quote that no backslash escapes.
+    let marker = "string \"";
+    if let Some(start) = out.find(marker) {
+        let body = start + marker.len();
+        let mut escaped = false;
+        let end = out[body..].char_indices().find_map(|(i, c)| {
+            let closes = c == '"' && !escaped;
+            escaped = c == '\\' && !escaped;
+            closes.then_some(body + i + 1)
+        });
+        if let Some(end) = end {
+            out.replace_range(start..end, "a string");
+        }
+    }
+    out
 }
 
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ContractError> {
@@ -191,7 +219,8 @@ mod tests {
         let e = parse_inventory(bad.as_bytes()).expect_err("bad expiry");
         assert_eq!(e.path, "identities[0].credentials[0].expires");
         assert_eq!(e.line, 4);
-        assert!(e.message.contains("someday"), "{e}");
+        assert!(!e.message.contains("someday"), "values are not repeated: {e}");
+        assert!(e.message.contains("unknown variant `…`, expected one of"), "{e}");
         assert!(e.to_string().starts_with("line 4 column"), "{e}");
 
         let bad = EXTERNAL.replace(r#""kind": "okta_api_token", "name""#, r#""name""#);
@@ -206,6 +235,18 @@ mod tests {
         let e = parse_inventory(b"{\"schema_version\": 1, \"identities\": []}").expect_err("v1");
         assert_eq!(e.path, "schema_version");
         assert!(e.message.contains("is 1"), "{e}");
+
+        let bad = EXTERNAL.replace(r#""scope": "acme.okta.com""#, r#""scope": 7"#);
+        let e = parse_inventory(bad.as_bytes()).expect_err("a number");
+        assert!(e.message.starts_with("invalid type: integer `7`, expected a string"), "{e}");
+        let bad = EXTERNAL.replace(r#""status": "active""#, r#""status": "tok \"en\" sk-1""#);
+        let e = parse_inventory(bad.as_bytes()).expect_err("a list");
+        assert!(!e.message.contains("sk-1"), "{e}");
+        let bad = EXTERNAL.replace(r#""name": "ci""#, r#""name": {"secret": "x"}"#);
+        assert!(parse_inventory(bad.as_bytes()).is_err());
+        let bad = EXTERNAL.replace(r#""schema_version": 2"#, r#""schema_version": "sk-live \"quoted\" value""#);
+        let e = parse_inventory(bad.as_bytes()).expect_err("a string");
+        assert_eq!(e.message, "invalid type: a string, expected u32", "{e}");
 
         let e = parse_inventory(b"{\"schema_version\": 2, \"identities\": [").expect_err("cut");
         assert!(e.message.contains("ends early"), "{e}");

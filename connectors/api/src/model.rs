@@ -279,7 +279,8 @@ pub enum PermissionSource {
     /// A permissions boundary: caps what the other policies grant, grants nothing itself.
     Boundary,
     /// A permission the provider names in words (an OAuth scope, an admin role, `write` on a
-    /// repository), with no policy document: shown in the report, judged by no generic rule.
+    /// repository), with no policy document: kept in the inventory (`nhi collect`) for people
+    /// and tools that read it; no rule judges it yet.
     Grant,
 }
 

@@ -47,7 +47,12 @@ pub fn default_name(argv: &[String]) -> String {
     };
     let program = argv.first().map(|p| stem(p)).unwrap_or_default();
     let interpreted = INTERPRETERS.contains(&program.as_str()) || program.starts_with("python");
-    let script = interpreted
+    // `sh -c '...'` and `python3 -c '...'` run inline code: no script to name it after.
+    let inline = argv
+        .iter()
+        .skip(1)
+        .any(|a| matches!(a.as_str(), "-c" | "-e" | "--eval" | "--command"));
+    let script = (interpreted && !inline)
         .then(|| {
             argv.iter()
                 .skip(1)
@@ -274,6 +279,7 @@ mod tests {
         assert_eq!(default_name(&words("python3.12 -u conn.py")), "conn");
         assert_eq!(default_name(&words("uv run slack.py")), "slack");
         assert_eq!(default_name(&words("'weird name!'")), "weird_name_");
+        assert_eq!(default_name(&words("sh -c 'echo {}; exit 3'")), "sh");
         assert_eq!(
             origin(&words("python3 examples/connectors/okta.py --base-url https://u:p@x")),
             "python3 examples/connectors/okta.py"
