@@ -14,6 +14,7 @@ mod github_prism;
 mod github_scenario;
 mod html;
 mod ocsf;
+mod okta_connector;
 mod pipeline;
 mod prism_openai;
 mod renderers;
