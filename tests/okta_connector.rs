@@ -175,12 +175,17 @@ async fn okta() -> MockServer {
     s
 }
 
-/// `--connector` as the README writes it, pointed at the mock.
+/// `--connector` as the README's "Write your own connector" writes it, pointed at the mock.
 fn connector(server: &MockServer) -> String {
-    format!(
-        "python3 examples/connectors/okta.py --base-url {}",
-        server.uri()
-    )
+    let readme = read("README.md");
+    let start = readme
+        .find("--connector 'python3 examples/connectors/okta.py")
+        .expect("the README runs the example connector")
+        + "--connector '".len();
+    let end = start + readme[start..].find('\'').expect("quoted");
+    let command = &readme[start..end];
+    assert!(command.contains("https://acme.okta.com"), "{command}");
+    command.replace("https://acme.okta.com", &server.uri())
 }
 
 /// nhi with OKTA_API_TOKEN (or another value) in its environment, off the async runtime.

@@ -188,6 +188,8 @@ pub fn json_schema() -> serde_json::Value {
     schema["title"] = serde_json::Value::String(format!(
         "nhi inventory, schema_version {INVENTORY_SCHEMA_VERSION}"
     ));
+    // The type says "a number"; the contract is this version and no other.
+    schema["properties"]["schema_version"]["const"] = INVENTORY_SCHEMA_VERSION.into();
     schema
 }
 
@@ -273,6 +275,7 @@ mod tests {
         let required = schema["required"].as_array().expect("required");
         assert!(required.iter().any(|r| r == "identities"));
         assert!(!required.iter().any(|r| r == "policies"), "policies may be left out");
+        assert_eq!(schema["properties"]["schema_version"]["const"], INVENTORY_SCHEMA_VERSION);
         let identity = &schema["$defs"]["Identity"];
         for key in ["id", "provider", "kind", "name", "scope"] {
             assert!(
