@@ -426,9 +426,25 @@ impl Config {
             ));
         }
         let mut names = std::collections::BTreeSet::new();
+        // Connector tables repeat their keys: look for a key's line within the n-th table.
+        let headers: Vec<usize> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.trim() == "[[connector]]")
+            .map(|(i, _)| i)
+            .collect();
         for (n, c) in config.connector.iter().enumerate() {
             let key = |k: &str| format!("connector[{n}].{k}");
-            let line = at(&format!("{:?}", c.name)).to_string();
+            let at = |needle: &str| -> String {
+                let from = headers.get(n).copied().unwrap_or(0);
+                text.lines()
+                    .enumerate()
+                    .skip(from)
+                    .find(|(_, l)| l.trim_start().starts_with(needle))
+                    .map(|(i, _)| format!("line {}: ", i + 1))
+                    .unwrap_or_default()
+            };
+            let line = at("name");
             if c.name.is_empty()
                 || !c
                     .name
@@ -549,6 +565,58 @@ mod tests {
     use super::*;
 
     const RULES: &[&str] = &["aws-no-owner", "aws-role-unused"];
+
+    #[test]
+    fn connector_tables_are_checked_and_errors_name_the_table_and_line() {
+        let c = Config::parse(
+            "[[connector]]\nname = \"okta\"\ncommand = \"python3 'my dir/okta.py' --all\"\nenv = [\"OKTA_API_TOKEN\"]\n\n[[connector]]\nname = \"snow\"\ncommand = [\"/opt/snow\", \"a b\"]\ntimeout_seconds = 5\n",
+            RULES,
+        )
+        .expect("valid");
+        assert_eq!(c.connector.len(), 2);
+        assert_eq!(
+            c.connector[0].command.words().expect("words"),
+            ["python3", "my dir/okta.py", "--all"]
+        );
+        assert_eq!(c.connector[0].timeout_seconds.get(), CONNECTOR_TIMEOUT_SECONDS);
+        assert_eq!(c.connector[1].command.words().expect("words"), ["/opt/snow", "a b"]);
+        assert_eq!(c.connector[1].max_output_mib.get(), CONNECTOR_MAX_OUTPUT_MIB);
+        let err = |text: &str| Config::parse(text, RULES).expect_err("invalid");
+        let two = "[[connector]]\nname = \"a\"\ncommand = \"x\"\n[[connector]]\nname = \"a\"\ncommand = \"y\"\n";
+        assert_eq!(
+            err(two),
+            "line 5: connector[1].name: two connectors are named \"a\"; names must differ"
+        );
+        let e = err("[[connector]]\nname = \"a\"\ncommand = \"x 'open\"\n");
+        assert!(e.starts_with("line 3: connector[0].command: cannot split"), "{e}");
+        let e = err("[[connector]]\nname = \"a\"\ncommand = []\n");
+        assert!(e.contains("connector[0].command: the command is empty"), "{e}");
+        let e = err("[[connector]]\nname = \"a b\"\ncommand = \"x\"\n");
+        assert!(e.starts_with("line 2: connector[0].name"), "{e}");
+        let e = err("[[connector]]\nname = \"a\"\ncommand = \"x\"\nenv = [\"A=B\"]\n");
+        assert!(e.starts_with("line 4: connector[0].env"), "{e}");
+        let e = err("[[connector]]\nname = \"a\"\ncommand = \"x\"\n[[connector]]\nname = \"b\"\ncommand = \"x\"\nshell = true\n");
+        assert!(e.contains("connector[1].shell: unknown field"), "{e}");
+    }
+
+    #[test]
+    fn generic_thresholds_have_a_per_provider_override() {
+        let c = Config::parse(
+            "[thresholds]\ncredential_unused_days = 60\n[thresholds.providers.okta]\ncredential_max_age_days = 30\n",
+            RULES,
+        )
+        .expect("valid");
+        let okta = c.thresholds.generic("okta");
+        assert_eq!(
+            (okta.unused_days.get(), okta.max_age_days.get(), okta.max_lifetime_days.get()),
+            (60, 30, 366)
+        );
+        let other = c.thresholds.generic("snowflake");
+        assert_eq!((other.unused_days.get(), other.max_age_days.get()), (60, 365));
+        let e = Config::parse("[thresholds.providers.okta]\ncredential_unused_days = 0\n", RULES)
+            .expect_err("zero");
+        assert!(e.contains("thresholds.providers.okta.credential_unused_days"), "{e}");
+    }
 
     #[test]
     fn empty_config_is_defaults() {
