@@ -578,9 +578,18 @@ mod tests {
             c.connector[0].command.words().expect("words"),
             ["python3", "my dir/okta.py", "--all"]
         );
-        assert_eq!(c.connector[0].timeout_seconds.get(), CONNECTOR_TIMEOUT_SECONDS);
-        assert_eq!(c.connector[1].command.words().expect("words"), ["/opt/snow", "a b"]);
-        assert_eq!(c.connector[1].max_output_mib.get(), CONNECTOR_MAX_OUTPUT_MIB);
+        assert_eq!(
+            c.connector[0].timeout_seconds.get(),
+            CONNECTOR_TIMEOUT_SECONDS
+        );
+        assert_eq!(
+            c.connector[1].command.words().expect("words"),
+            ["/opt/snow", "a b"]
+        );
+        assert_eq!(
+            c.connector[1].max_output_mib.get(),
+            CONNECTOR_MAX_OUTPUT_MIB
+        );
         let err = |text: &str| Config::parse(text, RULES).expect_err("invalid");
         let two = "[[connector]]\nname = \"a\"\ncommand = \"x\"\n[[connector]]\nname = \"a\"\ncommand = \"y\"\n";
         assert_eq!(
@@ -588,9 +597,15 @@ mod tests {
             "line 5: connector[1].name: two connectors are named \"a\"; names must differ"
         );
         let e = err("[[connector]]\nname = \"a\"\ncommand = \"x 'open\"\n");
-        assert!(e.starts_with("line 3: connector[0].command: cannot split"), "{e}");
+        assert!(
+            e.starts_with("line 3: connector[0].command: cannot split"),
+            "{e}"
+        );
         let e = err("[[connector]]\nname = \"a\"\ncommand = []\n");
-        assert!(e.contains("connector[0].command: the command is empty"), "{e}");
+        assert!(
+            e.contains("connector[0].command: the command is empty"),
+            "{e}"
+        );
         let e = err("[[connector]]\nname = \"a b\"\ncommand = \"x\"\n");
         assert!(e.starts_with("line 2: connector[0].name"), "{e}");
         let e = err("[[connector]]\nname = \"a\"\ncommand = \"x\"\nenv = [\"A=B\"]\n");
@@ -608,14 +623,27 @@ mod tests {
         .expect("valid");
         let okta = c.thresholds.generic("okta");
         assert_eq!(
-            (okta.unused_days.get(), okta.max_age_days.get(), okta.max_lifetime_days.get()),
+            (
+                okta.unused_days.get(),
+                okta.max_age_days.get(),
+                okta.max_lifetime_days.get()
+            ),
             (60, 30, 366)
         );
         let other = c.thresholds.generic("snowflake");
-        assert_eq!((other.unused_days.get(), other.max_age_days.get()), (60, 365));
-        let e = Config::parse("[thresholds.providers.okta]\ncredential_unused_days = 0\n", RULES)
-            .expect_err("zero");
-        assert!(e.contains("thresholds.providers.okta.credential_unused_days"), "{e}");
+        assert_eq!(
+            (other.unused_days.get(), other.max_age_days.get()),
+            (60, 365)
+        );
+        let e = Config::parse(
+            "[thresholds.providers.okta]\ncredential_unused_days = 0\n",
+            RULES,
+        )
+        .expect_err("zero");
+        assert!(
+            e.contains("thresholds.providers.okta.credential_unused_days"),
+            "{e}"
+        );
     }
 
     #[test]

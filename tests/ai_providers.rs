@@ -290,10 +290,15 @@ async fn anthropic_rules_fire_where_planted_and_stay_quiet_elsewhere() {
     .await;
     let report = ok_report(&r);
     let collected = nhi_with_keys(
-        ["collect", "--anthropic", "--anthropic-api-url", &server.uri()]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+        [
+            "collect",
+            "--anthropic",
+            "--anthropic-api-url",
+            &server.uri(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
         vec![],
     )
     .await;

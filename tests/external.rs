@@ -7,7 +7,7 @@
 use crate::common::*;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// `days` before the tests' `--now` (negative: after it), RFC 3339.
 fn ago(days: i64) -> String {
@@ -96,18 +96,27 @@ fn each_misbehaving_connector_gets_a_clear_result_and_the_others_are_reported() 
     let mut bad_expiry = snowflake_user("svc_bad", 30, 1, json!("never"), true);
     bad_expiry["credentials"][0]["expires"] = json!("sk-live-PLANTED-in-the-wrong-field");
     let garbage = s.add("garbage", "echo '<html>502 Bad Gateway</html>'\n");
-    let hang = s.add(
-        "hang",
-        &format!("cat <<'EOF'\n{good}\nEOF\nsleep 60\n"),
+    let hang = s.add("hang", &format!("cat <<'EOF'\n{good}\nEOF\nsleep 60\n"));
+    let exit3 = s.add(
+        "exit3",
+        "echo 'okta: token expired: create a new one' >&2\nexit 3\n",
     );
-    let exit3 = s.add("exit3", "echo 'okta: token expired: create a new one' >&2\nexit 3\n");
     let huge = s.add("huge", "head -c 2147483648 /dev/zero\n");
-    let unknown = s.printing("unknown", &[good.clone()]);
+    let unknown = s.printing("unknown", std::slice::from_ref(&good));
     let partial = s.printing("partial", &[good.clone(), bad_expiry]);
     let started = std::time::Instant::now();
     let mut args = vec![
-        "scan", "--now", NOW, "--format", "json", "--from", "fixtures/demo",
-        "--connector-timeout", "3", "--connector-max-output", "16",
+        "scan",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "--from",
+        "fixtures/demo",
+        "--connector-timeout",
+        "3",
+        "--connector-max-output",
+        "16",
     ];
     for c in [&garbage, &hang, &exit3, &huge, &unknown, &partial] {
         args.extend(["--connector", c.as_str()]);
@@ -118,24 +127,36 @@ fn each_misbehaving_connector_gets_a_clear_result_and_the_others_are_reported() 
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
     let report: Value = serde_json::from_str(&r.stdout).expect("a report is written");
 
-    assert_eq!(source(&report, "aws")["status"], "ok", "the demo is still read");
+    assert_eq!(
+        source(&report, "aws")["status"],
+        "ok",
+        "the demo is still read"
+    );
     let g = source(&report, "garbage");
     assert_eq!(g["status"], "failed");
     assert!(
-        message(g).contains("connector garbage") && message(g).contains("line 1 column 1: expected value"),
+        message(g).contains("connector garbage")
+            && message(g).contains("line 1 column 1: expected value"),
         "{g}"
     );
     let h = source(&report, "hang");
-    assert_eq!((h["status"].as_str(), h["identities"].as_u64()), (Some("partial"), Some(1)), "{h}");
+    assert_eq!(
+        (h["status"].as_str(), h["identities"].as_u64()),
+        (Some("partial"), Some(1)),
+        "{h}"
+    );
     assert!(message(h).contains("did not finish within 3 s"), "{h}");
     let e = source(&report, "exit3");
     assert_eq!(e["status"], "failed", "{e}");
     assert!(
-        message(e).contains("connector exit3 exited with status 3: okta: token expired: create a new one"),
+        message(e).contains(
+            "connector exit3 exited with status 3: okta: token expired: create a new one"
+        ),
         "{e}"
     );
     assert!(
-        r.stderr.contains("exit3: okta: token expired: create a new one"),
+        r.stderr
+            .contains("exit3: okta: token expired: create a new one"),
         "its stderr reaches ours after its name: {}",
         r.stderr
     );
@@ -146,10 +167,18 @@ fn each_misbehaving_connector_gets_a_clear_result_and_the_others_are_reported() 
         "{big}"
     );
     let u = source(&report, "unknown");
-    assert_eq!((u["status"].as_str(), u["identities"].as_u64()), (Some("ok"), Some(1)), "{u}");
+    assert_eq!(
+        (u["status"].as_str(), u["identities"].as_u64()),
+        (Some("ok"), Some(1)),
+        "{u}"
+    );
     assert_eq!(u["scope"], "acme-eu1");
     let p = source(&report, "partial");
-    assert_eq!((p["status"].as_str(), p["identities"].as_u64()), (Some("partial"), Some(1)), "{p}");
+    assert_eq!(
+        (p["status"].as_str(), p["identities"].as_u64()),
+        (Some("partial"), Some(1)),
+        "{p}"
+    );
     assert!(
         message(p).contains("line 2: credentials[0].expires: unknown variant"),
         "the line and the JSON path at fault: {p}"
@@ -204,11 +233,21 @@ fn an_external_identity_gets_the_three_generic_findings_and_its_fresh_twin_none(
     )
     .expect("config");
     let r = run(&[
-        "scan", "--now", NOW, "--format", "json", "--connector", &c, "--config",
+        "scan",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "--connector",
+        &c,
+        "--config",
         config.to_str().expect("path"),
     ]);
     let report = ok_report(&r);
-    assert_eq!(rules_by_identity(&report)["svc_fresh"], ["generic-no-expiry"]);
+    assert_eq!(
+        rules_by_identity(&report)["svc_fresh"],
+        ["generic-no-expiry"]
+    );
     // The rules list names the generic rules (SARIF's driver lists them too).
     let r = run(&["scan", "--now", NOW, "--format", "sarif", "--connector", &c]);
     assert!(r.stdout.contains("\"generic-unused\""), "{}", r.stderr);
@@ -232,7 +271,17 @@ fn the_environment_holds_path_and_the_named_variables_only() {
         .env("NHI_TEST_HIDDEN", "hidden-value-0815");
     let r = run_in(
         cmd,
-        &["scan", "--now", NOW, "--format", "json", "--connector", &c, "--connector-env", "NHI_TEST_NAMED"],
+        &[
+            "scan",
+            "--now",
+            NOW,
+            "--format",
+            "json",
+            "--connector",
+            &c,
+            "--connector-env",
+            "NHI_TEST_NAMED",
+        ],
     );
     assert!(r.stderr.contains("printenv: PATH="), "{}", r.stderr);
     assert!(
@@ -240,7 +289,12 @@ fn the_environment_holds_path_and_the_named_variables_only() {
         "named, and its value never repeated: {}",
         r.stderr
     );
-    for hidden in ["NHI_TEST_HIDDEN", "hidden-value-0815", "named-value-4711", "COLUMNS="] {
+    for hidden in [
+        "NHI_TEST_HIDDEN",
+        "hidden-value-0815",
+        "named-value-4711",
+        "COLUMNS=",
+    ] {
         assert!(!r.stderr.contains(hidden), "{hidden}: {}", r.stderr);
         assert!(!r.stdout.contains(hidden), "{hidden}");
     }
@@ -252,14 +306,22 @@ fn the_environment_holds_path_and_the_named_variables_only() {
 #[test]
 fn a_program_that_cannot_run_names_the_fix() {
     let r = run(&[
-        "scan", "--now", NOW, "--format", "json", "--from", "fixtures/demo",
-        "--connector", "nhi-no-such-connector --all",
+        "scan",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "--from",
+        "fixtures/demo",
+        "--connector",
+        "nhi-no-such-connector --all",
     ]);
     assert_eq!(r.code, 2);
     let report: Value = serde_json::from_str(&r.stdout).expect("json");
     let m = message(source(&report, "nhi-no-such-connector")).to_string();
     assert!(
-        m.contains("cannot run \"nhi-no-such-connector\"") && m.contains("install it, or give its full path"),
+        m.contains("cannot run \"nhi-no-such-connector\"")
+            && m.contains("install it, or give its full path"),
         "{m}"
     );
     assert_eq!(source(&report, "aws")["status"], "ok");
@@ -287,10 +349,20 @@ fn the_published_inventory_schema_is_the_type() {
     // The must-fields of docs/connectors.md are required; the should-fields are not.
     let identity = &published["$defs"]["Identity"]["required"];
     for key in ["id", "provider", "kind", "name", "scope"] {
-        assert!(identity.as_array().is_some_and(|r| r.iter().any(|k| k == key)), "{key}");
+        assert!(
+            identity
+                .as_array()
+                .is_some_and(|r| r.iter().any(|k| k == key)),
+            "{key}"
+        );
     }
     for key in ["created_at", "last_used", "owner", "credentials", "native"] {
-        assert!(!identity.as_array().is_some_and(|r| r.iter().any(|k| k == key)), "{key}");
+        assert!(
+            !identity
+                .as_array()
+                .is_some_and(|r| r.iter().any(|k| k == key)),
+            "{key}"
+        );
     }
 }
 
@@ -307,10 +379,21 @@ fn every_inventory_nhi_writes_follows_the_schema() {
         ("the demo (AWS exports)", vec!["--from", "fixtures/demo"]),
         (
             "an AWS organization export",
-            vec!["--from", "fixtures/aws/organization.json", "--from", "fixtures/demo"],
+            vec![
+                "--from",
+                "fixtures/aws/organization.json",
+                "--from",
+                "fixtures/demo",
+            ],
         ),
-        ("the pipeline scenario", vec!["--from", "fixtures/aws/pipeline"]),
-        ("a GitHub organization", vec!["--from", "fixtures/github/acme-inventory.json"]),
+        (
+            "the pipeline scenario",
+            vec!["--from", "fixtures/aws/pipeline"],
+        ),
+        (
+            "a GitHub organization",
+            vec!["--from", "fixtures/github/acme-inventory.json"],
+        ),
         ("an external connector", vec!["--connector", &external]),
     ];
     for (what, sources) in cases {
@@ -361,9 +444,13 @@ fn readme_connector_section_names_what_exists() {
         .expect("README has the section");
     let section = &readme[start..];
     let section = &section[..section[4..].find("\n## ").map_or(section.len(), |e| e + 4)];
-    for path in ["examples/connectors/okta.py", "docs/connectors.md", "docs/inventory.schema.json"] {
+    for path in [
+        "examples/connectors/okta.py",
+        "docs/connectors.md",
+        "docs/inventory.schema.json",
+    ] {
         assert!(section.contains(path), "the section names {path}");
-        assert!(PathBuf::from(root().join(path)).exists(), "{path} exists");
+        assert!(root().join(path).exists(), "{path} exists");
     }
     assert!(section.contains("--connector-env OKTA_API_TOKEN"));
     assert!(section.contains("[[connector]]"));

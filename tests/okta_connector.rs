@@ -260,7 +260,10 @@ async fn one_report_with_the_demo_and_okta() {
         })
         .collect();
     let host = s.uri().trim_start_matches("http://").to_string();
-    assert!(sources.contains(&("okta".into(), host.clone())), "{sources:?}");
+    assert!(
+        sources.contains(&("okta".into(), host.clone())),
+        "{sources:?}"
+    );
     assert!(sources.iter().any(|(c, _)| c == "aws"), "{sources:?}");
     let okta_source = report["sources"]
         .as_array()
@@ -275,7 +278,12 @@ async fn one_report_with_the_demo_and_okta() {
     );
     // The connector's stderr reaches the user's, after its name; the rate limit was waited out.
     assert!(r.stderr.contains("okta: 3 API tokens read"), "{}", r.stderr);
-    assert!(r.stderr.contains("okta: rate limited on /api/v1/users/00ualice/roles"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("okta: rate limited on /api/v1/users/00ualice/roles"),
+        "{}",
+        r.stderr
+    );
 
     let findings = okta_findings(&report);
     assert_eq!(
@@ -343,10 +351,19 @@ async fn the_planted_secrets_appear_in_no_output() {
         )
         .await;
         assert_eq!(r.code, 0, "{format}: {}", r.stderr);
-        assert!(r.stdout.contains("00Tstale"), "{format}: the token is reported");
+        assert!(
+            r.stdout.contains("00Tstale"),
+            "{format}: the token is reported"
+        );
         for secret in [TOKEN, CLIENT_SECRET, "yk4SVx4sUWVJVbHt6M"] {
-            assert!(!r.stdout.contains(secret), "{format}: stdout holds {secret}");
-            assert!(!r.stderr.contains(secret), "{format}: stderr holds {secret}");
+            assert!(
+                !r.stdout.contains(secret),
+                "{format}: stdout holds {secret}"
+            );
+            assert!(
+                !r.stderr.contains(secret),
+                "{format}: stderr holds {secret}"
+            );
         }
     }
     // The inventory `nhi collect` writes holds none either.

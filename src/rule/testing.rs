@@ -99,7 +99,8 @@ pub fn external(
     identity.scope = "acme.okta.com".into();
     identity.created_at = Some(days_ago(created_days_ago));
     identity.last_used = last_used;
-    identity.owner = Some(nhi_api::Owner::new("svc-ci@acme.example", "userId").active(owner_active));
+    identity.owner =
+        Some(nhi_api::Owner::new("svc-ci@acme.example", "userId").active(owner_active));
     identity.credentials.push(Credential {
         id: "00T1".into(),
         kind: "okta_api_token".into(),
@@ -255,10 +256,8 @@ impl Case {
         let meta = rule.meta();
         let applies = match meta.kinds {
             Kinds::Only(_) => meta.kinds.names(meta.providers, provider, kind),
-            Kinds::Uncovered => {
-                crate::analyzer::Dispatch::new(&crate::rules::all(), |_| true)
-                    .is_generic(provider, kind)
-            }
+            Kinds::Uncovered => crate::analyzer::Dispatch::new(&crate::rules::all(), |_| true)
+                .is_generic(provider, kind),
         };
         if !applies {
             return Vec::new();

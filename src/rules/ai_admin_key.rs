@@ -4,7 +4,7 @@
 //! members and reads usage. Each one should be known, owned, recently used and short-lived; this
 //! rule lists them so they are reviewed.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::{day, Ctx, Subject};
 use nhi_api::{kinds, LastUsed};
 use serde_json::json;

@@ -4,7 +4,7 @@
 //! manages the organization, is the norm; more means keys made for one-off scripts that nobody
 //! deleted.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;
 use serde_json::json;

@@ -6,7 +6,7 @@
 //! owner (or Anthropic creator) is not in the organization's member list belongs to someone who
 //! left. When the member list could not be read, only the first signal is used.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::{active_ai_keys, ai_key, AI_KEYS};
 use crate::rule::judge::departed_owner;
 use crate::rule::{Ctx, Subject};

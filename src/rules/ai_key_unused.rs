@@ -5,7 +5,7 @@
 //! age, so a new key has the whole threshold to be put to use. Keys whose use the provider does
 //! not report (Anthropic's) are not judged.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::{active_ai_keys, AI_KEY_HOLDERS};
 use crate::rule::judge::Unused;
 use crate::rule::{rfc3339, Ctx, Subject};

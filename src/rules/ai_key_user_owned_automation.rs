@@ -4,7 +4,7 @@
 //! on a person's identity: it breaks when they leave, and everything it does is attributed to
 //! them. OpenAI projects have service accounts for exactly this.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::{active_ai_keys, ai_key};
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;

@@ -4,7 +4,7 @@
 //! long a leaked copy stays useful. A key used every day still needs rotating, so use does not
 //! silence this rule.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::{day, rfc3339, Ctx, Subject};
 use nhi_api::{credential_kinds, kinds};
 use serde_json::json;

@@ -4,7 +4,7 @@
 //! A key that was never used is judged by its age, so a new key has the whole threshold to be put
 //! to use before it is called stale; a key whose use the source cannot see is not judged.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::judge::Unused;
 use crate::rule::{rfc3339, Ctx, Subject};
 use nhi_api::{credential_kinds, kinds, LastUsed};

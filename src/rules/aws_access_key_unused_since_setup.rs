@@ -3,7 +3,7 @@
 //! The console's user-creation flow offers an access key by default; people accept it and never
 //! use it. The key then sits in a download folder or a password manager, valid and unwatched.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::{day, rfc3339, Ctx, Subject};
 use nhi_api::{credential_kinds, kinds, LastUsed, Native};
 use serde_json::json;

@@ -3,7 +3,7 @@
 //! Two keys are needed only during a rotation. Left in place, the second key doubles what can
 //! leak, and usually one of the two is forgotten.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::{Ctx, Subject};
 use nhi_api::{credential_kinds, kinds};
 use serde_json::json;

@@ -5,7 +5,7 @@
 //! Automation almost never needs it. Judged on effective permissions: a permissions boundary that
 //! caps it, or an explicit Deny of everything, silences the rule.
 
-use crate::finding::{Category, Confidence, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Confidence, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::IAM_PRINCIPALS;
 use crate::rule::{Ctx, Subject};
 use nhi_api::PermissionSource;

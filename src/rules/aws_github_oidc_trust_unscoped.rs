@@ -6,7 +6,7 @@
 //! that assumes the role; with `repo:ORG/*` any repository of the organization (including forks
 //! made inside it and every new repository) can.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::assume_statements;
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;

@@ -4,7 +4,7 @@
 //! CloudTrail, usually means a shared password, and keeps the automation's permissions reachable
 //! by whoever knows it. It is how a departed employee keeps access to production.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::{day, Ctx, Subject};
 use nhi_api::{credential_kinds, kinds, LastUsed, Native};
 use serde_json::json;

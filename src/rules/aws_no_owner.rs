@@ -4,7 +4,7 @@
 //! nobody can be asked about during an incident. The owner comes from the connector or, for AWS,
 //! from the first tag whose key is in `ownership.owner_tag_keys`.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::IAM_PRINCIPALS;
 use crate::rule::{Ctx, Subject};
 use serde_json::json;

@@ -7,7 +7,7 @@
 //! statements that allow each step. Critical when the start can be reached from outside the
 //! scanned estate (another account, a federated identity provider, anyone).
 
-use crate::finding::{Category, Confidence, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Confidence, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::privilege::Certainty;
 use crate::rule::facts::IAM_PRINCIPALS;
 use crate::rule::{Ctx, Subject};

@@ -10,7 +10,7 @@
 //! data does not list (existing functions, instances) are judged on the roles that could be
 //! behind them, at medium confidence. Administrators are left to `aws-admin-access`.
 
-use crate::finding::{Category, Confidence, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Confidence, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::privilege::Certainty;
 use crate::rule::facts::IAM_PRINCIPALS;
 use crate::rule::{Ctx, Subject};

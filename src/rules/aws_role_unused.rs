@@ -4,7 +4,7 @@
 //! them. A role younger than the threshold is not judged (it may not have been needed yet), and
 //! service-linked roles are left to AWS (inventoried, not judged, unless configured).
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::{day, rfc3339, Ctx, Subject};
 use nhi_api::{kinds, LastUsed};
 use serde_json::json;

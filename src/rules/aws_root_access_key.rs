@@ -4,7 +4,7 @@
 //! account, and give full control of the account and its billing. No automation needs them: every
 //! task root keys could do is done by a role. CIS requires that none exist.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::{day, rfc3339, Ctx, Subject};
 use nhi_api::{credential_kinds, kinds, LastUsed};
 use serde_json::json;

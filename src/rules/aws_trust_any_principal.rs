@@ -4,7 +4,7 @@
 //! account. Unless a condition ties the caller to your organization, account or a shared secret,
 //! the role's permissions are public.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::{assume_statements, CALLER_RESTRICTING_KEYS};
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;

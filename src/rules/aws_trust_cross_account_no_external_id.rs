@@ -4,7 +4,7 @@
 //! condition is what stops one customer from tricking the vendor into acting on another's account
 //! (the confused deputy). Accounts of your own organization can be listed as trusted in nhi.toml.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::assume_statements;
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;

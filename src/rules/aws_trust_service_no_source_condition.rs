@@ -5,7 +5,7 @@
 //! aws:SourceArn or aws:SourceAccount. Compute services that only run your own resources (EC2,
 //! Lambda, ECS tasks: configurable) cannot be confused this way and are not reported.
 
-use crate::finding::{Category, Confidence, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Confidence, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::assume_statements;
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;

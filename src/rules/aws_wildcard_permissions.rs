@@ -4,7 +4,7 @@
 //! any workload uses, including actions added to the service later. Administrators are left to
 //! `aws-admin-access`; a wildcard that an explicit Deny takes away entirely is not reported.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::policy::Broad;
 use crate::rule::facts::IAM_PRINCIPALS;
 use crate::rule::{Ctx, Subject};

@@ -34,7 +34,12 @@ impl crate::rule::Rule for Rule {
 
     fn check(&self, s: &Subject<'_>, ctx: &Ctx<'_>) -> Vec<Finding> {
         let i = s.identity;
-        let max = ctx.config.thresholds.generic(&i.provider).max_lifetime_days.get();
+        let max = ctx
+            .config
+            .thresholds
+            .generic(&i.provider)
+            .max_lifetime_days
+            .get();
         i.active_credentials()
             .filter_map(|c| {
                 let start = c.created_at.or(i.created_at);
@@ -76,12 +81,18 @@ mod tests {
     #[test]
     fn fires_without_expiry_or_with_a_far_one() {
         assert_eq!(run(Expiry::Never), 1);
-        assert_eq!(run(Expiry::At(days_ago(30) + chrono::Duration::days(800))), 1);
+        assert_eq!(
+            run(Expiry::At(days_ago(30) + chrono::Duration::days(800))),
+            1
+        );
     }
 
     #[test]
     fn quiet_with_a_near_or_unknown_expiry() {
-        assert_eq!(run(Expiry::At(days_ago(30) + chrono::Duration::days(90))), 0);
+        assert_eq!(
+            run(Expiry::At(days_ago(30) + chrono::Duration::days(90))),
+            0
+        );
         assert_eq!(run(Expiry::Unknown), 0);
     }
 }

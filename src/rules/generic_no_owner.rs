@@ -70,7 +70,10 @@ mod tests {
         assert!(external(10, LastUsed::Never, Expiry::Unknown, None)
             .run(&super::Rule)
             .is_empty());
-        assert!(ownerless().tag("Team", "platform").run(&super::Rule).is_empty());
+        assert!(ownerless()
+            .tag("Team", "platform")
+            .run(&super::Rule)
+            .is_empty());
         let mut case = ownerless();
         case.identity.tags_known = false;
         assert!(case.run(&super::Rule).is_empty());

@@ -31,7 +31,12 @@ impl crate::rule::Rule for Rule {
     }
 
     fn check(&self, s: &Subject<'_>, ctx: &Ctx<'_>) -> Vec<Finding> {
-        let limit = ctx.config.thresholds.generic(&s.identity.provider).max_age_days.get();
+        let limit = ctx
+            .config
+            .thresholds
+            .generic(&s.identity.provider)
+            .max_age_days
+            .get();
         s.identity
             .active_credentials()
             .filter_map(|c| {
@@ -73,7 +78,9 @@ mod tests {
     #[test]
     fn quiet_on_young_inactive_or_undated_credentials() {
         let at = LastUsed::At(days_ago(0));
-        assert!(external(300, at, Expiry::Never, None).run(&super::Rule).is_empty());
+        assert!(external(300, at, Expiry::Never, None)
+            .run(&super::Rule)
+            .is_empty());
         let mut case = external(400, at, Expiry::Never, None);
         case.identity.credentials[0].status = CredentialStatus::Inactive;
         assert!(case.run(&super::Rule).is_empty());

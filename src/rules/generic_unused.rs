@@ -100,15 +100,30 @@ mod tests {
         let f = external(300, at, Expiry::Never, Some(true)).run(&super::Rule);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].credential_id.as_deref(), Some("00T1"));
-        assert!(f[0].message.contains("200 days ago; threshold 90"), "{}", f[0].message);
+        assert!(
+            f[0].message.contains("200 days ago; threshold 90"),
+            "{}",
+            f[0].message
+        );
         assert_eq!(run(&external(300, LastUsed::Never, Expiry::Never, None)), 1);
     }
 
     #[test]
     fn quiet_on_fresh_new_or_unknown_use() {
-        assert_eq!(run(&external(300, LastUsed::At(days_ago(3)), Expiry::Never, None)), 0);
+        assert_eq!(
+            run(&external(
+                300,
+                LastUsed::At(days_ago(3)),
+                Expiry::Never,
+                None
+            )),
+            0
+        );
         assert_eq!(run(&external(10, LastUsed::Never, Expiry::Never, None)), 0);
-        assert_eq!(run(&external(900, LastUsed::Unknown, Expiry::Never, None)), 0);
+        assert_eq!(
+            run(&external(900, LastUsed::Unknown, Expiry::Never, None)),
+            0
+        );
     }
 
     #[test]
@@ -137,20 +152,23 @@ mod tests {
         );
         assert_eq!(run(&case), 1);
         case.config.thresholds.providers.clear();
-        case.config
-            .thresholds
-            .providers
-            .insert("snowflake".into(), ProviderThresholds {
+        case.config.thresholds.providers.insert(
+            "snowflake".into(),
+            ProviderThresholds {
                 credential_unused_days: Some(crate::config::Days::new(30)),
                 ..Default::default()
-            });
+            },
+        );
         assert_eq!(run(&case), 0, "another provider's override does not apply");
     }
 
     #[test]
     fn never_on_kinds_a_provider_rule_judges() {
         let at = LastUsed::At(days_ago(400));
-        assert!(Case::user("ci").key(1, true, 500, at).run(&super::Rule).is_empty());
+        assert!(Case::user("ci")
+            .key(1, true, 500, at)
+            .run(&super::Rule)
+            .is_empty());
         let mut case = external(500, at, Expiry::Never, None);
         case.identity.provider = "aws".into();
         case.identity.kind = "iam_user".into();

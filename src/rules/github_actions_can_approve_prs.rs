@@ -4,7 +4,7 @@
 //! request, so the review a branch protection rule requires can come from a bot that anyone
 //! who opens a pull request can drive: a pipeline identity defeats the human check.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::github;
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;

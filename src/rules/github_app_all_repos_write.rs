@@ -6,7 +6,7 @@
 //! organization's code. Write to `contents`, `workflows` or `administration` on all
 //! repositories is the usual supply-chain path.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::{github, is_write};
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;

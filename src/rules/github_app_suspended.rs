@@ -4,7 +4,7 @@
 //! restores everything at once, and nobody reviews an app that "is off anyway". An installation
 //! suspended for good should be uninstalled.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::github;
 use crate::rule::{day, rfc3339, Ctx, Subject};
 use nhi_api::kinds;

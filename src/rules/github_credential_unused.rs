@@ -5,7 +5,7 @@
 //! (since it was added or granted), so a new one has the whole threshold to be put to use.
 //! Credentials whose use GitHub does not report (older Enterprise Servers) are not judged.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::judge::Unused;
 use crate::rule::{rfc3339, Ctx, Subject};
 use nhi_api::{kinds, LastUsed};

@@ -5,7 +5,7 @@
 //! Write access turns a leaked CI key into a way to push code, tags and workflow files (and so
 //! reach every secret the workflows can read). Most deploy keys only need to clone.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::{at_login, github, owner_login};
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;

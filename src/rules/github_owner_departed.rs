@@ -5,7 +5,7 @@
 //! organization notices. Nobody is left to answer for the credential, or to notice its misuse.
 //! Only judged when the member list (members and outside collaborators) could be read.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::{at_login, github, owner_login};
 use crate::rule::judge::departed_owner;
 use crate::rule::{Ctx, Subject};

@@ -6,7 +6,7 @@
 //! PATs authorized for SSO are judged by their scopes: `admin:*`, `delete_repo` and
 //! `site_admin` reach far beyond what automation needs.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::{github, is_write, owner_login};
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;

@@ -4,7 +4,7 @@
 //! deploy keys. GitHub keeps no record of their use, so their age is the one signal there is. A
 //! value set years ago has been readable by every workflow run (and every workflow change) since.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::github;
 use crate::rule::{day, rfc3339, Ctx, Subject};
 use nhi_api::kinds;

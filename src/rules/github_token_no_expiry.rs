@@ -5,7 +5,7 @@
 //! pasted on and often the person who made it. A pending request for such a token is reported
 //! too: approving it would grant the never-expiring token access.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::judge::Lifetime;
 use crate::rule::{day, rfc3339, Ctx, Subject};
 use nhi_api::{kinds, CredentialStatus};

@@ -5,7 +5,7 @@
 //! injectable step (a pull request title in a `run:` line, a compromised action) becomes write
 //! access to the repository. Read by default, with write granted per job, is the safe setting.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::github;
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;

@@ -9,7 +9,7 @@
 //! acme/web that deploys to environment prod (required reviewers)", "any repository on GitHub".
 //! Critical when any contributor can trigger it; high, saying why, when every way in is gated.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::pipeline::WaysIn;
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;

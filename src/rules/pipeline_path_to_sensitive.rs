@@ -2,7 +2,7 @@
 //! capabilities (secrets, data, compute, IAM writes, audit logs) without administrator access.
 //! Administrator paths are `pipeline-path-to-admin`'s.
 
-use crate::finding::{Category, Finding, Owasp, Kinds, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::pipeline::WaysIn;
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;

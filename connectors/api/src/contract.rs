@@ -66,7 +66,9 @@ pub fn bare_message(e: &serde_json::Error) -> String {
     let suffix = format!(" at line {} column {}", e.line(), e.column());
     let bare = hide_values(text.strip_suffix(&suffix).unwrap_or(&text));
     match e.classify() {
-        serde_json::error::Category::Eof => format!("{bare} (the JSON ends early: is it cut short?)"),
+        serde_json::error::Category::Eof => {
+            format!("{bare} (the JSON ends early: is it cut short?)")
+        }
         _ => bare,
     }
 }
@@ -208,7 +210,10 @@ mod tests {
     fn unknown_providers_and_kinds_without_native_are_read() {
         let inv = parse_inventory(EXTERNAL.as_bytes()).expect("valid");
         let i = &inv.identities[0];
-        assert_eq!((i.provider.as_str(), i.kind.as_str()), ("okta", "okta_api_token"));
+        assert_eq!(
+            (i.provider.as_str(), i.kind.as_str()),
+            ("okta", "okta_api_token")
+        );
         assert_eq!(i.native, Native::None);
         assert!(i.last_used.at().is_some());
         assert_eq!(i.credentials[0].expires, Expiry::Never);
@@ -221,8 +226,14 @@ mod tests {
         let e = parse_inventory(bad.as_bytes()).expect_err("bad expiry");
         assert_eq!(e.path, "identities[0].credentials[0].expires");
         assert_eq!(e.line, 4);
-        assert!(!e.message.contains("someday"), "values are not repeated: {e}");
-        assert!(e.message.contains("unknown variant `…`, expected one of"), "{e}");
+        assert!(
+            !e.message.contains("someday"),
+            "values are not repeated: {e}"
+        );
+        assert!(
+            e.message.contains("unknown variant `…`, expected one of"),
+            "{e}"
+        );
         assert!(e.to_string().starts_with("line 4 column"), "{e}");
 
         let bad = EXTERNAL.replace(r#""kind": "okta_api_token", "name""#, r#""name""#);
@@ -240,20 +251,28 @@ mod tests {
 
         let bad = EXTERNAL.replace(r#""scope": "acme.okta.com""#, r#""scope": 7"#);
         let e = parse_inventory(bad.as_bytes()).expect_err("a number");
-        assert!(e.message.starts_with("invalid type: integer `7`, expected a string"), "{e}");
+        assert!(
+            e.message
+                .starts_with("invalid type: integer `7`, expected a string"),
+            "{e}"
+        );
         let bad = EXTERNAL.replace(r#""status": "active""#, r#""status": "tok \"en\" sk-1""#);
         let e = parse_inventory(bad.as_bytes()).expect_err("a list");
         assert!(!e.message.contains("sk-1"), "{e}");
         let bad = EXTERNAL.replace(r#""name": "ci""#, r#""name": {"secret": "x"}"#);
         assert!(parse_inventory(bad.as_bytes()).is_err());
-        let bad = EXTERNAL.replace(r#""schema_version": 2"#, r#""schema_version": "sk-live \"quoted\" value""#);
+        let bad = EXTERNAL.replace(
+            r#""schema_version": 2"#,
+            r#""schema_version": "sk-live \"quoted\" value""#,
+        );
         let e = parse_inventory(bad.as_bytes()).expect_err("a string");
         assert_eq!(e.message, "invalid type: a string, expected u32", "{e}");
 
         let e = parse_inventory(b"{\"schema_version\": 2, \"identities\": [").expect_err("cut");
         assert!(e.message.contains("ends early"), "{e}");
 
-        let e = parse_inventory(b"{\"schema_version\": 2, \"identities\": []} {}").expect_err("two");
+        let e =
+            parse_inventory(b"{\"schema_version\": 2, \"identities\": []} {}").expect_err("two");
         assert!(e.message.contains("one JSON document"), "{e}");
     }
 
@@ -274,12 +293,20 @@ mod tests {
         let schema = json_schema();
         let required = schema["required"].as_array().expect("required");
         assert!(required.iter().any(|r| r == "identities"));
-        assert!(!required.iter().any(|r| r == "policies"), "policies may be left out");
-        assert_eq!(schema["properties"]["schema_version"]["const"], INVENTORY_SCHEMA_VERSION);
+        assert!(
+            !required.iter().any(|r| r == "policies"),
+            "policies may be left out"
+        );
+        assert_eq!(
+            schema["properties"]["schema_version"]["const"],
+            INVENTORY_SCHEMA_VERSION
+        );
         let identity = &schema["$defs"]["Identity"];
         for key in ["id", "provider", "kind", "name", "scope"] {
             assert!(
-                identity["required"].as_array().is_some_and(|r| r.iter().any(|k| k == key)),
+                identity["required"]
+                    .as_array()
+                    .is_some_and(|r| r.iter().any(|k| k == key)),
                 "{key}"
             );
         }

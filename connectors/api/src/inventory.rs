@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 pub const INVENTORY_SCHEMA_VERSION: u32 = 2;
 
 /// How much of a source could be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceStatus {
     /// Everything was read.

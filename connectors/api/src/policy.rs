@@ -4,9 +4,9 @@
 //! numbers; this module accepts every such spelling and stores one canonical form, so that two
 //! documents that mean the same thing have the same [`PolicyDocument::content_id`].
 
+use schemars::JsonSchema;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::ser::Serializer;
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;

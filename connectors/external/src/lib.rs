@@ -21,7 +21,9 @@ use std::time::Duration;
 /// backslashes), without running a shell: no variables, globs, pipes or redirections.
 pub fn split_command(line: &str) -> Result<Vec<String>, String> {
     let words = shlex::split(line).ok_or_else(|| {
-        format!("cannot split {line:?} into words: a quote is not closed, or it ends with a backslash")
+        format!(
+            "cannot split {line:?} into words: a quote is not closed, or it ends with a backslash"
+        )
     })?;
     if words.is_empty() {
         return Err("the command is empty: name the program to run".into());
@@ -150,12 +152,8 @@ impl External {
         let who = format!("connector {}", self.name);
         let failed = |message: String| {
             let mut inv = Inventory::default();
-            inv.sources.push(SourceReport::failed(
-                &self.name,
-                "",
-                self.origin(),
-                message,
-            ));
+            inv.sources
+                .push(SourceReport::failed(&self.name, "", self.origin(), message));
             inv
         };
         let complete = match &ran.ending {
@@ -198,7 +196,11 @@ impl External {
         if let Some(text) = output.problem_text() {
             problems.push(format!(
                 "{} not read: {text} (docs/connectors.md; docs/inventory.schema.json)",
-                if output.document { "its inventory was" } else { "some of its lines were" }
+                if output.document {
+                    "its inventory was"
+                } else {
+                    "some of its lines were"
+                }
             ));
         }
         let Output {
@@ -266,7 +268,13 @@ mod tests {
     fn command_lines_split_like_a_shell_without_one() {
         assert_eq!(
             words(r#"python3 "my connector.py" --url 'http://x/?a=1&b=2' $HOME"#),
-            ["python3", "my connector.py", "--url", "http://x/?a=1&b=2", "$HOME"]
+            [
+                "python3",
+                "my connector.py",
+                "--url",
+                "http://x/?a=1&b=2",
+                "$HOME"
+            ]
         );
         assert!(split_command("python3 'open").is_err());
         assert!(split_command("   ").is_err());
@@ -274,20 +282,33 @@ mod tests {
 
     #[test]
     fn names_and_origins() {
-        assert_eq!(default_name(&words("python3 examples/connectors/okta.py --base-url x")), "okta");
-        assert_eq!(default_name(&words("/usr/local/bin/snowflake-nhi --all")), "snowflake-nhi");
+        assert_eq!(
+            default_name(&words("python3 examples/connectors/okta.py --base-url x")),
+            "okta"
+        );
+        assert_eq!(
+            default_name(&words("/usr/local/bin/snowflake-nhi --all")),
+            "snowflake-nhi"
+        );
         assert_eq!(default_name(&words("python3.12 -u conn.py")), "conn");
         assert_eq!(default_name(&words("uv run slack.py")), "slack");
         assert_eq!(default_name(&words("'weird name!'")), "weird_name_");
         assert_eq!(default_name(&words("sh -c 'echo {}; exit 3'")), "sh");
         assert_eq!(
-            origin(&words("python3 examples/connectors/okta.py --base-url https://u:p@x")),
+            origin(&words(
+                "python3 examples/connectors/okta.py --base-url https://u:p@x"
+            )),
             "python3 examples/connectors/okta.py"
         );
         assert_eq!(origin(&words("--odd")), "--odd");
     }
 
-    fn external(script: &str, env: &[&str], timeout: u64, max_mib: u64) -> (External, Arc<Mutex<Vec<String>>>) {
+    fn external(
+        script: &str,
+        env: &[&str],
+        timeout: u64,
+        max_mib: u64,
+    ) -> (External, Arc<Mutex<Vec<String>>>) {
         let lines = Arc::new(Mutex::new(Vec::new()));
         let sink = lines.clone();
         let e = External {
@@ -301,7 +322,8 @@ mod tests {
         (e, lines)
     }
 
-    const ONE: &str = r#"{"id":"t1","provider":"okta","kind":"okta_api_token","name":"a","scope":"acme"}"#;
+    const ONE: &str =
+        r#"{"id":"t1","provider":"okta","kind":"okta_api_token","name":"a","scope":"acme"}"#;
 
     #[tokio::test]
     async fn a_good_run() {
@@ -315,12 +337,20 @@ mod tests {
 
     #[tokio::test]
     async fn exit_3_with_a_message_after_one_identity_is_partial() {
-        let (e, _) = external(&format!("echo '{ONE}'; echo 'token refused' >&2; exit 3"), &[], 10, 1);
+        let (e, _) = external(
+            &format!("echo '{ONE}'; echo 'token refused' >&2; exit 3"),
+            &[],
+            10,
+            1,
+        );
         let inv = e.run().await;
         let s = &inv.sources[0];
         assert_eq!((s.status, s.identities), (SourceStatus::Partial, 1));
         let m = s.message.as_deref().unwrap_or("");
-        assert!(m.contains("connector test exited with status 3: token refused"), "{m}");
+        assert!(
+            m.contains("connector test exited with status 3: token refused"),
+            "{m}"
+        );
     }
 
     #[tokio::test]
@@ -331,16 +361,29 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(10));
         let s = &inv.sources[0];
         assert_eq!((s.status, s.identities), (SourceStatus::Partial, 1));
-        assert!(s.message.as_deref().unwrap_or("").contains("did not finish within 1 s"));
+        assert!(s
+            .message
+            .as_deref()
+            .unwrap_or("")
+            .contains("did not finish within 1 s"));
     }
 
     #[tokio::test]
     async fn too_much_output_is_refused() {
-        let (e, _) = external("while :; do echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; done", &[], 30, 1);
+        let (e, _) = external(
+            "while :; do echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; done",
+            &[],
+            30,
+            1,
+        );
         let inv = e.run().await;
         let s = &inv.sources[0];
         assert_eq!((s.status, s.identities), (SourceStatus::Failed, 0));
-        assert!(s.message.as_deref().unwrap_or("").contains("more than 1 MiB"));
+        assert!(s
+            .message
+            .as_deref()
+            .unwrap_or("")
+            .contains("more than 1 MiB"));
     }
 
     #[tokio::test]

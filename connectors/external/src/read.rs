@@ -31,7 +31,11 @@ impl Output {
             text.push_str(&format!(
                 "; {} more line{} could not be read",
                 self.bad - self.problems.len(),
-                if self.bad - self.problems.len() == 1 { "" } else { "s" }
+                if self.bad - self.problems.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                }
             ));
         }
         Some(text)
@@ -127,15 +131,26 @@ mod tests {
         assert!(!out.document);
         assert_eq!(out.identities, 2);
         assert_eq!(out.bad, 1);
-        assert!(out.problems[0].starts_with("line 4 column 2: expected ident"), "{:?}", out.problems);
+        assert!(
+            out.problems[0].starts_with("line 4 column 2: expected ident"),
+            "{:?}",
+            out.problems
+        );
     }
 
     #[test]
     fn bad_lines_name_their_json_path() {
-        let text = ONE.replace(r#""kind": "okta_api_token", "#, r#""credentials": [{"id": "c", "kind": "k", "status": "on"}], "kind": "k", "#);
+        let text = ONE.replace(
+            r#""kind": "okta_api_token", "#,
+            r#""credentials": [{"id": "c", "kind": "k", "status": "on"}], "kind": "k", "#,
+        );
         let out = read(text.as_bytes(), true);
         assert_eq!(out.bad, 1);
-        assert!(out.problems[0].starts_with("line 1: credentials[0].status: "), "{:?}", out.problems);
+        assert!(
+            out.problems[0].starts_with("line 1: credentials[0].status: "),
+            "{:?}",
+            out.problems
+        );
     }
 
     #[test]
@@ -143,7 +158,10 @@ mod tests {
         let text = "x\n".repeat(10);
         let out = read(text.as_bytes(), true);
         assert_eq!((out.bad, out.problems.len()), (10, NAMED_PROBLEMS));
-        assert!(out.problem_text().expect("text").ends_with("; 7 more lines could not be read"));
+        assert!(out
+            .problem_text()
+            .expect("text")
+            .ends_with("; 7 more lines could not be read"));
     }
 
     #[test]
@@ -156,7 +174,11 @@ mod tests {
         let bad = doc.replace("\"scope\": \"acme\"", "\"scope\": 3");
         let out = read(bad.as_bytes(), true);
         assert_eq!(out.bad, 1);
-        assert!(out.problems[0].contains("identities[0].scope"), "{:?}", out.problems);
+        assert!(
+            out.problems[0].contains("identities[0].scope"),
+            "{:?}",
+            out.problems
+        );
     }
 
     #[test]

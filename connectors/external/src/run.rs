@@ -229,7 +229,12 @@ mod tests {
         let input = format!("one\n{long}\ntwo");
         let mut got = Vec::new();
         relay_lines(input.as_bytes(), |l| got.push(l.to_string())).await;
-        assert_eq!(got.len(), 3, "{:?}", got.iter().map(|l| l.len()).collect::<Vec<_>>());
+        assert_eq!(
+            got.len(),
+            3,
+            "{:?}",
+            got.iter().map(|l| l.len()).collect::<Vec<_>>()
+        );
         assert_eq!(got[0], "one");
         assert!(got[1].ends_with("[cut]") && got[1].len() < MAX_STDERR_LINE + 10);
         assert_eq!(got[2], "two");
