@@ -301,6 +301,19 @@ fn the_environment_holds_path_and_the_named_variables_only() {
     // It printed no identities: reported, not an error.
     let report = ok_report(&r);
     assert!(message(source(&report, "printenv")).contains("printed no identities"));
+    // `-q` leaves errors only: its stderr is not relayed.
+    let r = run(&[
+        "-q",
+        "scan",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "--connector",
+        &c,
+    ]);
+    assert_eq!(r.code, 0);
+    assert!(!r.stderr.contains("printenv:"), "{}", r.stderr);
 }
 
 #[test]
@@ -335,9 +348,9 @@ fn a_program_that_cannot_run_names_the_fix() {
 fn the_published_inventory_schema_is_the_type() {
     let published: Value =
         serde_json::from_str(&read("docs/inventory.schema.json")).expect("schema is JSON");
-    assert_eq!(
-        published,
-        nhi::api::contract::json_schema(),
+    // Compared as a boolean: a dump of two 37 kB schemas says less than the fix.
+    assert!(
+        published == nhi::api::contract::json_schema(),
         "docs/inventory.schema.json is out of date: run `cargo run -- schema --inventory > docs/inventory.schema.json`"
     );
     let r = run(&["schema", "--inventory"]);

@@ -325,6 +325,18 @@ async fn one_report_with_the_demo_and_okta() {
         .find(|i| i["id"] == "0oaetl")
         .expect("service app");
     assert_eq!(etl["owner"]["value"], "carol@acme.example");
+    // What each may do, in Okta's words.
+    assert_eq!(
+        etl["grants"],
+        json!(["okta.groups.manage", "okta.users.read"])
+    );
+    let fresh = report["identities"]
+        .as_array()
+        .expect("identities")
+        .iter()
+        .find(|i| i["id"] == "00Tfresh")
+        .expect("fresh token");
+    assert_eq!(fresh["grants"], json!(["Read-only Administrator"]));
     for f in etl["findings"].as_array().expect("findings") {
         assert_eq!(f["credential_id"], "ocs_old", "{f}");
     }

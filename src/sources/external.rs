@@ -32,12 +32,16 @@ pub struct ExternalArgs {
     connector_max_output: u64,
 }
 
-/// Each line a connector writes on stderr, on nhi's stderr after its name.
+/// Each line a connector writes on stderr, on nhi's stderr after its name; none with `-q`
+/// (which leaves errors only: a failed connector's last line is in its source's message).
 fn stderr_of(name: &str) -> StderrSink {
     let prefix = format!("{name}: ");
+    let shown = tracing::enabled!(tracing::Level::WARN);
     Arc::new(move |line: &str| {
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{prefix}{line}");
+        if shown {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "{prefix}{line}");
+        }
     })
 }
 

@@ -281,8 +281,8 @@ pub enum PermissionSource {
     /// A permissions boundary: caps what the other policies grant, grants nothing itself.
     Boundary,
     /// A permission the provider names in words (an OAuth scope, an admin role, `write` on a
-    /// repository), with no policy document: kept in the inventory (`nhi collect`) for people
-    /// and tools that read it; no rule judges it yet.
+    /// repository), with no policy document: listed in the report as the identity's `grants`;
+    /// no rule judges it yet.
     Grant,
 }
 
