@@ -601,6 +601,7 @@ mod tests {
             e.starts_with("line 3: connector[0].command: cannot split"),
             "{e}"
         );
+        assert!(!e.contains("'open"), "the line is not repeated: {e}");
         let e = err("[[connector]]\nname = \"a\"\ncommand = []\n");
         assert!(
             e.contains("connector[0].command: the command is empty"),
