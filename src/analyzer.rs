@@ -5,7 +5,7 @@
 //! identities are sorted by risk then natural key, findings by severity, rule and fingerprint.
 
 use crate::config::Config;
-use crate::finding::{Finding, RuleMeta, Severity};
+use crate::finding::{Finding, Kinds, RuleMeta, Severity};
 use crate::policy::{Effective, PolicyIndex};
 use crate::privilege::federation::{Federation, WayIn, WayOut};
 use crate::privilege::{Estate, PrivilegeGraph};
@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use nhi_api::{Identity, Inventory, Owner};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A finding with its rule and its stable fingerprint.
 #[derive(Debug, Clone)]
@@ -114,17 +114,8 @@ pub fn analyze_then<'a, R>(
     now: DateTime<Utc>,
     then: impl FnOnce(&Analysis<'a>, &PrivilegeGraph<'_>, &Federation) -> R,
 ) -> (Analysis<'a>, R) {
-    let rules: Vec<&'static dyn Rule> = rules::all()
-        .into_iter()
-        .filter(|r| !config.is_disabled(r.meta().id))
-        .collect();
-    // Each rule runs on the kinds it declares, and only on those.
-    let mut by_kind: HashMap<&str, Vec<&'static dyn Rule>> = HashMap::new();
-    for rule in &rules {
-        for kind in rule.meta().kinds {
-            by_kind.entry(kind).or_default().push(*rule);
-        }
-    }
+    let catalog = rules::all();
+    let dispatch = Dispatch::new(&catalog, |r| !config.is_disabled(r.meta().id));
     let empty = Effective::empty();
     let started = std::time::Instant::now();
     let index = PolicyIndex::build(&inventory.policies);
@@ -139,7 +130,7 @@ pub fn analyze_then<'a, R>(
     tracing::debug!(
         policies = index.len(),
         identities = inventory.identities.len(),
-        rules = rules.len(),
+        rules = dispatch.enabled.len(),
         "analyzing"
     );
     let federation = Federation::build(inventory, &graph, now);
@@ -168,8 +159,8 @@ pub fn analyze_then<'a, R>(
             let owner = crate::owner::resolve(identity, &config.ownership);
             let judged = !identity.provider_managed || config.aws.judge_service_linked_roles;
             let mut findings = Vec::new();
-            let kind_rules = by_kind.get(identity.kind.as_str());
-            if let (true, Some(kind_rules)) = (judged, kind_rules) {
+            let kind_rules = dispatch.rules_for(&identity.provider, &identity.kind);
+            if judged && !kind_rules.is_empty() {
                 // Effective permissions are an IAM idea; other kinds get none.
                 let computed = is_iam_principal(identity).then(|| estate.effective(identity));
                 let effective = computed.as_ref().unwrap_or(&empty);
@@ -234,12 +225,90 @@ pub fn analyze_then<'a, R>(
             (&x.provider, &x.scope, &x.kind, &x.id).cmp(&(&y.provider, &y.scope, &y.kind, &y.id))
         })
     });
+    // Generic rules are listed (SARIF's rule list) only when they judged something: a report of
+    // the built-in providers alone stays as it was without them.
+    let generic_ran = assessments
+        .iter()
+        .any(|a| a.judged && dispatch.is_generic(&a.identity.provider, &a.identity.kind));
     let analysis = Analysis {
         assessments,
-        rules: rules.iter().map(|r| r.meta()).collect(),
+        rules: dispatch
+            .enabled
+            .iter()
+            .filter(|r| generic_ran || r.meta().kinds != Kinds::Uncovered)
+            .map(|r| r.meta())
+            .collect(),
     };
     let out = then(&analysis, &graph, &federation);
     (analysis, out)
+}
+
+/// Which rules judge which identities: each rule the (provider, kind) pairs its metadata names;
+/// generic rules ([`Kinds::Uncovered`]) every pair no rule of the catalog names, so a
+/// provider's own rules always win, even when they are disabled.
+pub struct Dispatch {
+    /// Enabled rules, in catalog order.
+    pub enabled: Vec<&'static dyn Rule>,
+    /// Provider → kind → its enabled rules.
+    named: HashMap<&'static str, HashMap<&'static str, Vec<&'static dyn Rule>>>,
+    /// Provider → the kinds some rule of the catalog names (enabled or not).
+    covered: HashMap<&'static str, HashSet<&'static str>>,
+    generic: Vec<&'static dyn Rule>,
+}
+
+impl Dispatch {
+    pub fn new(catalog: &[&'static dyn Rule], enabled: impl Fn(&dyn Rule) -> bool) -> Self {
+        let mut d = Dispatch {
+            enabled: Vec::new(),
+            named: HashMap::new(),
+            covered: HashMap::new(),
+            generic: Vec::new(),
+        };
+        for &rule in catalog {
+            let meta = rule.meta();
+            let on = enabled(rule);
+            if on {
+                d.enabled.push(rule);
+            }
+            match meta.kinds {
+                Kinds::Only(kinds) => {
+                    for &provider in meta.providers {
+                        for &kind in kinds {
+                            d.covered.entry(provider).or_default().insert(kind);
+                            if on {
+                                d.named
+                                    .entry(provider)
+                                    .or_default()
+                                    .entry(kind)
+                                    .or_default()
+                                    .push(rule);
+                            }
+                        }
+                    }
+                }
+                Kinds::Uncovered if on => d.generic.push(rule),
+                Kinds::Uncovered => {}
+            }
+        }
+        d
+    }
+
+    /// The rules that judge an identity of this provider and kind.
+    pub fn rules_for(&self, provider: &str, kind: &str) -> &[&'static dyn Rule] {
+        match self.named.get(provider).and_then(|k| k.get(kind)) {
+            Some(rules) => rules,
+            None if self.is_generic(provider, kind) => &self.generic,
+            None => &[],
+        }
+    }
+
+    /// Whether no rule of the catalog names this provider's kind.
+    pub fn is_generic(&self, provider: &str, kind: &str) -> bool {
+        !self
+            .covered
+            .get(provider)
+            .is_some_and(|kinds| kinds.contains(kind))
+    }
 }
 
 #[cfg(test)]
@@ -254,7 +323,7 @@ mod tests {
         category: Category::Hygiene,
         severity: Severity::High,
         providers: &["aws"],
-        kinds: &["iam_user"],
+        kinds: Kinds::Only(&["iam_user"]),
         owasp: &[Owasp::Reuse],
         cis: &[],
         description: "",

@@ -65,6 +65,96 @@ pub struct Config {
     #[serde(skip)]
     #[schemars(skip)]
     pub suppressions: Vec<crate::suppress::Suppression>,
+    /// External connectors to run on every scan (`[[connector]]`, one table each).
+    #[serde(default)]
+    pub connector: Vec<ConnectorConfig>,
+}
+
+/// A connector outside the binary: a program that prints an inventory (docs/connectors.md).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorConfig {
+    /// Its name in the report and before each line of its stderr (letters, digits, `-`, `_`,
+    /// `.`).
+    pub name: String,
+    /// The program and its arguments: one string split as a shell splits words (quotes and
+    /// backslashes; no shell runs, so no variables, globs or pipes), or a list of arguments.
+    pub command: CommandLine,
+    /// Environment variables it may read, besides PATH (it sees no other).
+    #[serde(default)]
+    pub env: Vec<String>,
+    /// Seconds it may run before it is stopped.
+    #[serde(default = "default_connector_timeout")]
+    pub timeout_seconds: Seconds,
+    /// The most it may print on stdout, in MiB; more is refused, not read.
+    #[serde(default = "default_connector_max_output")]
+    pub max_output_mib: Seconds,
+}
+
+/// A positive whole number (seconds, MiB).
+pub type Seconds = std::num::NonZeroU64;
+
+/// Default `timeout_seconds` of a connector (and `--connector-timeout`).
+pub const CONNECTOR_TIMEOUT_SECONDS: u64 = 300;
+/// Default `max_output_mib` of a connector (and `--connector-max-output`).
+pub const CONNECTOR_MAX_OUTPUT_MIB: u64 = 256;
+
+fn default_connector_timeout() -> Seconds {
+    Seconds::new(CONNECTOR_TIMEOUT_SECONDS).unwrap_or(Seconds::MIN)
+}
+
+fn default_connector_max_output() -> Seconds {
+    Seconds::new(CONNECTOR_MAX_OUTPUT_MIB).unwrap_or(Seconds::MIN)
+}
+
+/// A command line: the program first, then its arguments.
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[schemars(untagged)]
+pub enum CommandLine {
+    /// Split as a shell splits words.
+    Line(String),
+    /// Already split.
+    Words(Vec<String>),
+}
+
+impl CommandLine {
+    /// The program and its arguments; `Err` says what is wrong with the line.
+    pub fn words(&self) -> Result<Vec<String>, String> {
+        let words = match self {
+            CommandLine::Line(line) => nhi_external::split_command(line)?,
+            CommandLine::Words(words) => words.clone(),
+        };
+        match words.first() {
+            Some(program) if !program.is_empty() => Ok(words),
+            _ => Err("the command is empty: name the program to run".into()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for CommandLine {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = CommandLine;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a command line (a string) or a list of arguments")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<CommandLine, E> {
+                Ok(CommandLine::Line(v.to_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<CommandLine, A::Error> {
+                let mut words = Vec::new();
+                while let Some(w) = seq.next_element::<String>()? {
+                    words.push(w);
+                }
+                Ok(CommandLine::Words(words))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -141,6 +231,52 @@ pub struct Thresholds {
     pub github_token_max_lifetime_days: Days,
     /// An Actions secret whose value was last set longer ago than this is due for rotation.
     pub github_secret_max_age_days: Days,
+    /// Generic rules (kinds no provider rule judges, e.g. an external connector's): an active
+    /// credential, or an identity without credentials, not used for this long (or never, and
+    /// older than this) is stale.
+    pub credential_unused_days: Days,
+    /// Generic rules: a credential should expire within this many days of its creation.
+    pub credential_max_lifetime_days: Days,
+    /// Generic rules: an active credential older than this is due for rotation.
+    pub credential_max_age_days: Days,
+    /// Generic rules, per provider (by its name in the inventory, `[thresholds.providers.okta]`):
+    /// the `credential_*` thresholds for that provider's identities.
+    pub providers: BTreeMap<String, ProviderThresholds>,
+}
+
+/// The generic thresholds one provider's identities get instead of the global ones.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProviderThresholds {
+    pub credential_unused_days: Option<Days>,
+    pub credential_max_lifetime_days: Option<Days>,
+    pub credential_max_age_days: Option<Days>,
+}
+
+/// The thresholds the generic rules judge one provider's identities by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GenericThresholds {
+    pub unused_days: Days,
+    pub max_lifetime_days: Days,
+    pub max_age_days: Days,
+}
+
+impl Thresholds {
+    /// The generic thresholds for `provider`: its override where it has one, else the global.
+    pub fn generic(&self, provider: &str) -> GenericThresholds {
+        let own = self.providers.get(provider);
+        let pick = |f: fn(&ProviderThresholds) -> Option<Days>, global: Days| {
+            own.and_then(f).unwrap_or(global)
+        };
+        GenericThresholds {
+            unused_days: pick(|p| p.credential_unused_days, self.credential_unused_days),
+            max_lifetime_days: pick(
+                |p| p.credential_max_lifetime_days,
+                self.credential_max_lifetime_days,
+            ),
+            max_age_days: pick(|p| p.credential_max_age_days, self.credential_max_age_days),
+        }
+    }
 }
 
 impl Default for Thresholds {
@@ -155,6 +291,10 @@ impl Default for Thresholds {
             github_credential_unused_days: Days::new(90),
             github_token_max_lifetime_days: Days::new(366),
             github_secret_max_age_days: Days::new(365),
+            credential_unused_days: Days::new(90),
+            credential_max_lifetime_days: Days::new(366),
+            credential_max_age_days: Days::new(365),
+            providers: BTreeMap::new(),
         }
     }
 }
@@ -294,6 +434,58 @@ impl Config {
                 at("owner_tag_keys")
             ));
         }
+        let mut names = std::collections::BTreeSet::new();
+        // Connector tables repeat their keys: look for a key's line within the n-th table.
+        let headers: Vec<usize> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.trim() == "[[connector]]")
+            .map(|(i, _)| i)
+            .collect();
+        for (n, c) in config.connector.iter().enumerate() {
+            let key = |k: &str| format!("connector[{n}].{k}");
+            let at = |needle: &str| -> String {
+                let from = headers.get(n).copied().unwrap_or(0);
+                text.lines()
+                    .enumerate()
+                    .skip(from)
+                    .find(|(_, l)| l.trim_start().starts_with(needle))
+                    .map(|(i, _)| format!("line {}: ", i + 1))
+                    .unwrap_or_default()
+            };
+            let line = at("name");
+            if c.name.is_empty()
+                || !c
+                    .name
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.'))
+            {
+                return Err(format!(
+                    "{line}{}: {:?} is not a connector name: use letters, digits, -, _ and .",
+                    key("name"),
+                    c.name
+                ));
+            }
+            if !names.insert(c.name.as_str()) {
+                return Err(format!(
+                    "{line}{}: two connectors are named {:?}; names must differ",
+                    key("name"),
+                    c.name
+                ));
+            }
+            if let Err(why) = c.command.words() {
+                return Err(format!("{}{}: {why}", at("command"), key("command")));
+            }
+            for var in &c.env {
+                if var.is_empty() || var.contains('=') || var.contains('\0') {
+                    return Err(format!(
+                        "{}{}: {var:?} is not an environment variable name",
+                        at("env"),
+                        key("env")
+                    ));
+                }
+            }
+        }
         for acct in &config.aws.trusted_accounts {
             if acct.len() != 12 || !acct.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(format!(
@@ -347,13 +539,29 @@ fn located(text: &str, e: &toml::de::Error) -> String {
         .split_once('=')
         .map(|(k, _)| k.trim().trim_matches('"').to_string())
         .filter(|k| !k.is_empty() && !k.starts_with('['));
-    // The table the key is in: the nearest `[section]` or `[[array]]` header above it.
+    // The table the key is in: the nearest header above it, `[section]` or the n-th
+    // `[[array]]` (named `array[n]`, counted from 0).
     let section = before
         .lines()
         .rev()
         .map(str::trim)
         .find(|l| l.starts_with('['))
-        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+        .map(|header| {
+            let name = header
+                .trim_matches(|c| c == '[' || c == ']')
+                .trim()
+                .to_string();
+            if header.starts_with("[[") {
+                let n = before
+                    .lines()
+                    .filter(|l| l.trim() == header)
+                    .count()
+                    .saturating_sub(1);
+                format!("{name}[{n}]")
+            } else {
+                name
+            }
+        });
     let path = match (section, key) {
         (Some(s), Some(k)) => format!("{s}.{k}: "),
         (None, Some(k)) => format!("{k}: "),
@@ -367,6 +575,87 @@ mod tests {
     use super::*;
 
     const RULES: &[&str] = &["aws-no-owner", "aws-role-unused"];
+
+    #[test]
+    fn connector_tables_are_checked_and_errors_name_the_table_and_line() {
+        let c = Config::parse(
+            "[[connector]]\nname = \"okta\"\ncommand = \"python3 'my dir/okta.py' --all\"\nenv = [\"OKTA_API_TOKEN\"]\n\n[[connector]]\nname = \"snow\"\ncommand = [\"/opt/snow\", \"a b\"]\ntimeout_seconds = 5\n",
+            RULES,
+        )
+        .expect("valid");
+        assert_eq!(c.connector.len(), 2);
+        assert_eq!(
+            c.connector[0].command.words().expect("words"),
+            ["python3", "my dir/okta.py", "--all"]
+        );
+        assert_eq!(
+            c.connector[0].timeout_seconds.get(),
+            CONNECTOR_TIMEOUT_SECONDS
+        );
+        assert_eq!(
+            c.connector[1].command.words().expect("words"),
+            ["/opt/snow", "a b"]
+        );
+        assert_eq!(
+            c.connector[1].max_output_mib.get(),
+            CONNECTOR_MAX_OUTPUT_MIB
+        );
+        let err = |text: &str| Config::parse(text, RULES).expect_err("invalid");
+        let two = "[[connector]]\nname = \"a\"\ncommand = \"x\"\n[[connector]]\nname = \"a\"\ncommand = \"y\"\n";
+        assert_eq!(
+            err(two),
+            "line 5: connector[1].name: two connectors are named \"a\"; names must differ"
+        );
+        let e = err("[[connector]]\nname = \"a\"\ncommand = \"x 'open\"\n");
+        assert!(
+            e.starts_with("line 3: connector[0].command: cannot split"),
+            "{e}"
+        );
+        assert!(!e.contains("'open"), "the line is not repeated: {e}");
+        let e = err("[[connector]]\nname = \"a\"\ncommand = []\n");
+        assert!(
+            e.contains("connector[0].command: the command is empty"),
+            "{e}"
+        );
+        let e = err("[[connector]]\nname = \"a b\"\ncommand = \"x\"\n");
+        assert!(e.starts_with("line 2: connector[0].name"), "{e}");
+        let e = err("[[connector]]\nname = \"a\"\ncommand = \"x\"\nenv = [\"A=B\"]\n");
+        assert!(e.starts_with("line 4: connector[0].env"), "{e}");
+        let e = err("[[connector]]\nname = \"a\"\ncommand = \"x\"\n[[connector]]\nname = \"b\"\ncommand = \"x\"\nshell = true\n");
+        assert!(e.contains("connector[1].shell: unknown field"), "{e}");
+    }
+
+    #[test]
+    fn generic_thresholds_have_a_per_provider_override() {
+        let c = Config::parse(
+            "[thresholds]\ncredential_unused_days = 60\n[thresholds.providers.okta]\ncredential_max_age_days = 30\n",
+            RULES,
+        )
+        .expect("valid");
+        let okta = c.thresholds.generic("okta");
+        assert_eq!(
+            (
+                okta.unused_days.get(),
+                okta.max_age_days.get(),
+                okta.max_lifetime_days.get()
+            ),
+            (60, 30, 366)
+        );
+        let other = c.thresholds.generic("snowflake");
+        assert_eq!(
+            (other.unused_days.get(), other.max_age_days.get()),
+            (60, 365)
+        );
+        let e = Config::parse(
+            "[thresholds.providers.okta]\ncredential_unused_days = 0\n",
+            RULES,
+        )
+        .expect_err("zero");
+        assert!(
+            e.contains("thresholds.providers.okta.credential_unused_days"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn empty_config_is_defaults() {

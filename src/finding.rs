@@ -148,10 +148,10 @@ pub struct RuleMeta {
     pub category: Category,
     /// Default severity; a finding may raise or lower it for a specific case, config may override.
     pub severity: Severity,
-    /// Providers whose identities the rule judges.
+    /// Providers whose identities the rule judges; empty for a generic rule (any provider).
     pub providers: &'static [&'static str],
     /// The identity kinds the rule judges: the analyzer calls it for these only.
-    pub kinds: &'static [&'static str],
+    pub kinds: Kinds,
     pub owasp: &'static [Owasp],
     /// CIS AWS Foundations Benchmark v3.0 controls, where one applies.
     pub cis: &'static [&'static str],
@@ -161,6 +161,39 @@ pub struct RuleMeta {
     /// nhi.toml keys the rule reads.
     pub config: &'static [&'static str],
     pub references: &'static [&'static str],
+}
+
+/// Which identities a rule judges; the analyzer dispatches on it, so no rule starts with "is
+/// this mine".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kinds {
+    /// Identities of these kinds, from the rule's providers.
+    Only(&'static [&'static str]),
+    /// Identities of every provider and kind no `Only` rule names: what external connectors
+    /// bring (an Okta API token, a Snowflake service user). A generic rule reads provider-neutral
+    /// facts only (last use, expiry, creation, owner), so that a provider's own rules, when it
+    /// has some, always win over it.
+    Uncovered,
+}
+
+impl Kinds {
+    /// Whether the rule names this provider's kind (never for [`Kinds::Uncovered`]).
+    pub fn names(&self, providers: &[&str], provider: &str, kind: &str) -> bool {
+        match self {
+            Kinds::Only(kinds) => providers.contains(&provider) && kinds.contains(&kind),
+            Kinds::Uncovered => false,
+        }
+    }
+}
+
+impl Serialize for Kinds {
+    /// `nhi rules --format json`: the list of kinds, or `"uncovered"`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Kinds::Only(kinds) => kinds.serialize(s),
+            Kinds::Uncovered => s.serialize_str("uncovered"),
+        }
+    }
 }
 
 /// What a rule reports about one identity (or one of its credentials).

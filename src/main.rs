@@ -47,7 +47,9 @@ enum Command {
     /// Write the identity graph: who can become whom (role chains, escalation paths, CI
     /// pipelines through OIDC trust), as JSON, Graphviz DOT, Mermaid or BloodHound OpenGraph.
     Graph(GraphArgs),
-    /// Print the JSON Schema of the JSON report (also in docs/report.schema.json).
+    /// Print the JSON Schema of the JSON report (docs/report.schema.json), or with --graph of
+    /// the identity graph (docs/graph.schema.json), or with --inventory of the inventory
+    /// connectors write (docs/inventory.schema.json).
     Schema(SchemaArgs),
     /// Print a shell completion script (e.g. `nhi completions bash > /etc/bash_completion.d/nhi`).
     Completions {
@@ -181,8 +183,12 @@ enum GraphTarget {
 #[derive(Args)]
 struct SchemaArgs {
     /// The identity graph's schema (`nhi graph --format json`) instead of the report's.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "inventory")]
     graph: bool,
+    /// The inventory's schema (what `nhi collect` and external connectors write) instead of the
+    /// report's.
+    #[arg(long)]
+    inventory: bool,
 }
 
 #[derive(Args)]
@@ -246,6 +252,8 @@ fn main() -> ExitCode {
         Command::Schema(args) => write_out(None, |w| {
             let schema = if args.graph {
                 nhi::graph::json_schema()
+            } else if args.inventory {
+                nhi::api::contract::json_schema()
             } else {
                 nhi::report::json_schema()
             };

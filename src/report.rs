@@ -255,6 +255,10 @@ pub struct ReportIdentity {
     /// organization's workflow token: its repositories' OIDC roles); absent when nothing.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reaches: Vec<crate::privilege::federation::WayOut>,
+    /// What it may do, in the provider's own words (OAuth scopes, admin roles), as its connector
+    /// named them (inventory `permissions` of source `grant`); absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<String>,
 }
 
 /// How much of a source could be read (mirrors `nhi_api::SourceStatus` for the schema).
@@ -359,6 +363,12 @@ fn identity(a: &Assessment) -> ReportIdentity {
         findings: a.findings.iter().map(finding).collect(),
         reached_by: a.reached_by.clone(),
         reaches: a.reaches.clone(),
+        grants: i
+            .permissions
+            .iter()
+            .filter(|p| p.source == nhi_api::PermissionSource::Grant)
+            .map(|p| p.name.clone())
+            .collect(),
     }
 }
 

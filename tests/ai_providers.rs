@@ -213,6 +213,16 @@ async fn openai_rules_fire_where_planted_and_stay_quiet_elsewhere() {
     let url = format!("{}/v1", server.uri());
     let r = nhi_with_keys(args(&["--openai", "--openai-api-url", &url]), vec![]).await;
     let report = ok_report(&r);
+    let collected = nhi_with_keys(
+        ["collect", "--openai", "--openai-api-url", &url]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        vec![],
+    )
+    .await;
+    assert_eq!(collected.code, 0, "{}", collected.stderr);
+    assert_valid_inventory(&collected.stdout, "an OpenAI organization's inventory");
     let f = findings(&report);
     let has = |id: &str, rule: &str| f.get(id).is_some_and(|r| r.iter().any(|x| x == rule));
     assert!(has("key_stale", "ai-key-unused"));
@@ -279,6 +289,21 @@ async fn anthropic_rules_fire_where_planted_and_stay_quiet_elsewhere() {
     )
     .await;
     let report = ok_report(&r);
+    let collected = nhi_with_keys(
+        [
+            "collect",
+            "--anthropic",
+            "--anthropic-api-url",
+            &server.uri(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        vec![],
+    )
+    .await;
+    assert_eq!(collected.code, 0, "{}", collected.stderr);
+    assert_valid_inventory(&collected.stdout, "an Anthropic organization's inventory");
     let f = findings(&report);
     assert_eq!(f.len(), 4);
     let mut k1 = f["apikey_1"].clone();

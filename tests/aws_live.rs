@@ -198,6 +198,7 @@ fn collect_then_scan_gives_the_same_findings_and_fingerprints() {
     assert_eq!(c.code, 0, "{}", c.stderr);
     let saved = std::fs::read_to_string(&inv).expect("inventory written");
     assert!(!saved.contains(SECRET));
+    assert_valid_inventory(&saved, "a live AWS account's inventory");
     let offline = run(&[
         "scan",
         "--from",

@@ -809,6 +809,7 @@ fn the_token_never_appears_in_any_output() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!read(&file).contains(TOKEN));
+    assert_valid_inventory(&read(&file), "a GitHub organization's inventory (live)");
 }
 
 #[test]

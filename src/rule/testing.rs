@@ -2,7 +2,7 @@
 
 use super::{Ctx, Rule, Subject};
 use crate::config::Config;
-use crate::finding::Finding;
+use crate::finding::{Finding, Kinds};
 use crate::policy::{Effective, PolicyIndex};
 use crate::privilege::federation::Federation;
 use crate::privilege::{Estate, PrivilegeGraph};
@@ -83,6 +83,33 @@ pub fn github(
         details: Default::default(),
     });
     identity.native = Native::Github(facts);
+    Case::of(identity)
+}
+
+/// An identity of a provider nhi has no rules for (what an external connector brings): an Okta
+/// API token created `created_days_ago`, with one active credential used as `last_used` that
+/// expires as `expires`, owned by a member whose membership is `owner_active`.
+pub fn external(
+    created_days_ago: i64,
+    last_used: LastUsed,
+    expires: Expiry,
+    owner_active: Option<bool>,
+) -> Case {
+    let mut identity = Identity::new("okta", "okta_api_token", "00T1", "ci token");
+    identity.scope = "acme.okta.com".into();
+    identity.created_at = Some(days_ago(created_days_ago));
+    identity.last_used = last_used;
+    identity.owner =
+        Some(nhi_api::Owner::new("svc-ci@acme.example", "userId").active(owner_active));
+    identity.credentials.push(Credential {
+        id: "00T1".into(),
+        kind: "okta_api_token".into(),
+        status: CredentialStatus::Active,
+        created_at: Some(days_ago(created_days_ago)),
+        last_used,
+        expires,
+        details: Default::default(),
+    });
     Case::of(identity)
 }
 
@@ -222,9 +249,17 @@ impl Case {
         inventory
     }
 
-    /// Run one rule as the analyzer would: only on the kinds it declares.
+    /// Run one rule as the analyzer would: only on the kinds it declares (a generic rule on the
+    /// kinds no rule of the catalog names).
     pub fn run(&self, rule: &dyn Rule) -> Vec<Finding> {
-        if !rule.meta().kinds.contains(&self.identity.kind.as_str()) {
+        let (provider, kind) = (self.identity.provider.as_str(), self.identity.kind.as_str());
+        let meta = rule.meta();
+        let applies = match meta.kinds {
+            Kinds::Only(_) => meta.kinds.names(meta.providers, provider, kind),
+            Kinds::Uncovered => crate::analyzer::Dispatch::new(&crate::rules::all(), |_| true)
+                .is_generic(provider, kind),
+        };
+        if !applies {
             return Vec::new();
         }
         let inventory = self.estate_inventory();

@@ -4,7 +4,7 @@
 //! members and reads usage. Each one should be known, owned, recently used and short-lived; this
 //! rule lists them so they are reviewed.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::{day, Ctx, Subject};
 use nhi_api::{kinds, LastUsed};
 use serde_json::json;
@@ -17,7 +17,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     severity: Severity::Low,
     providers: &["openai"],
-    kinds: &[kinds::OPENAI_ADMIN_API_KEY],
+    kinds: Kinds::Only(&[kinds::OPENAI_ADMIN_API_KEY]),
     owasp: &[Owasp::Overprivileged, Owasp::LongLivedSecrets],
     cis: &[],
     description: "An active OpenAI organization admin key exists. Admin keys control every project, key and member of the organization.",

@@ -4,7 +4,7 @@
 //! manages the organization, is the norm; more means keys made for one-off scripts that nobody
 //! deleted.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;
 use serde_json::json;
@@ -17,7 +17,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::OverPrivilege,
     severity: Severity::High,
     providers: &["openai"],
-    kinds: &[kinds::OPENAI_ADMIN_API_KEY],
+    kinds: Kinds::Only(&[kinds::OPENAI_ADMIN_API_KEY]),
     owasp: &[Owasp::Overprivileged, Owasp::Reuse],
     cis: &[],
     description: "The organization has more active admin keys than the configured maximum (default 2); each is reported.",

@@ -3,7 +3,7 @@
 //! Expiry bounds how long a leaked key works. Judged only where the provider lets a key expire:
 //! OpenAI admin keys and Anthropic keys (OpenAI project keys cannot be given an expiry).
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::{active_ai_keys, AI_KEY_HOLDERS};
 use crate::rule::judge::Lifetime;
 use crate::rule::{day, rfc3339, Ctx, Subject};
@@ -24,7 +24,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     severity: Severity::Medium,
     providers: &["openai", "anthropic"],
-    kinds: AI_KEY_HOLDERS,
+    kinds: Kinds::Only(AI_KEY_HOLDERS),
     owasp: &[Owasp::LongLivedSecrets],
     cis: &[],
     description: "An AI provider key that can be given an expiry has none, or expires more than the maximum lifetime (default 366 days) after its creation.",

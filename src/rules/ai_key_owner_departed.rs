@@ -6,7 +6,7 @@
 //! owner (or Anthropic creator) is not in the organization's member list belongs to someone who
 //! left. When the member list could not be read, only the first signal is used.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::{active_ai_keys, ai_key, AI_KEYS};
 use crate::rule::judge::departed_owner;
 use crate::rule::{Ctx, Subject};
@@ -20,7 +20,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Ownership,
     severity: Severity::High,
     providers: &["openai", "anthropic"],
-    kinds: AI_KEYS,
+    kinds: Kinds::Only(AI_KEYS),
     owasp: &[Owasp::ImproperOffboarding],
     cis: &[],
     description: "The key's owner no longer has access to its project (OpenAI owner_project_access=inactive), or its owner or creator is not a member of the organization any more.",

@@ -5,7 +5,7 @@
 //! age, so a new key has the whole threshold to be put to use. Keys whose use the provider does
 //! not report (Anthropic's) are not judged.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::{active_ai_keys, AI_KEY_HOLDERS};
 use crate::rule::judge::Unused;
 use crate::rule::{rfc3339, Ctx, Subject};
@@ -20,7 +20,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Staleness,
     severity: Severity::Medium,
     providers: &["openai", "anthropic"],
-    kinds: AI_KEY_HOLDERS,
+    kinds: Kinds::Only(AI_KEY_HOLDERS),
     owasp: &[Owasp::ImproperOffboarding, Owasp::LongLivedSecrets],
     cis: &[],
     description: "An AI provider API key has not been used within the threshold (default 90 days), or was never used and is older than the threshold.",

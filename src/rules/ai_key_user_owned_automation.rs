@@ -4,7 +4,7 @@
 //! on a person's identity: it breaks when they leave, and everything it does is attributed to
 //! them. OpenAI projects have service accounts for exactly this.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::{active_ai_keys, ai_key};
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;
@@ -18,7 +18,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Ownership,
     severity: Severity::Medium,
     providers: &["openai"],
-    kinds: &[kinds::OPENAI_PROJECT_API_KEY, kinds::OPENAI_ADMIN_API_KEY],
+    kinds: Kinds::Only(&[kinds::OPENAI_PROJECT_API_KEY, kinds::OPENAI_ADMIN_API_KEY]),
     owasp: &[Owasp::HumanUse, Owasp::ImproperOffboarding],
     cis: &[],
     description: "A user-owned OpenAI project key whose name says software uses it (ci, prod, bot, pipeline, ...: configurable).",

@@ -4,7 +4,7 @@
 //! long a leaked copy stays useful. A key used every day still needs rotating, so use does not
 //! silence this rule.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::{day, rfc3339, Ctx, Subject};
 use nhi_api::{credential_kinds, kinds};
 use serde_json::json;
@@ -17,7 +17,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     severity: Severity::Medium,
     providers: &["aws"],
-    kinds: &[kinds::IAM_USER],
+    kinds: Kinds::Only(&[kinds::IAM_USER]),
     owasp: &[Owasp::LongLivedSecrets],
     cis: &["1.14"],
     description: "An active IAM access key is older than the rotation period (default 90 days).",

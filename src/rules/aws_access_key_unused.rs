@@ -4,7 +4,7 @@
 //! A key that was never used is judged by its age, so a new key has the whole threshold to be put
 //! to use before it is called stale; a key whose use the source cannot see is not judged.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::judge::Unused;
 use crate::rule::{rfc3339, Ctx, Subject};
 use nhi_api::{credential_kinds, kinds, LastUsed};
@@ -18,7 +18,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Staleness,
     severity: Severity::Medium,
     providers: &["aws"],
-    kinds: &[kinds::IAM_USER],
+    kinds: Kinds::Only(&[kinds::IAM_USER]),
     owasp: &[Owasp::ImproperOffboarding, Owasp::LongLivedSecrets],
     cis: &["1.12"],
     description: "An active IAM access key has not been used within the threshold (default 45 days), or was never used and is older than the threshold.",

@@ -3,7 +3,7 @@
 //! The console's user-creation flow offers an access key by default; people accept it and never
 //! use it. The key then sits in a download folder or a password manager, valid and unwatched.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::{day, rfc3339, Ctx, Subject};
 use nhi_api::{credential_kinds, kinds, LastUsed, Native};
 use serde_json::json;
@@ -16,7 +16,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     severity: Severity::Medium,
     providers: &["aws"],
-    kinds: &[kinds::IAM_USER],
+    kinds: Kinds::Only(&[kinds::IAM_USER]),
     owasp: &[Owasp::LongLivedSecrets, Owasp::HumanUse],
     cis: &["1.11"],
     description: "A user with a console password has an active access key that has never been used: typically created at setup and never needed.",

@@ -3,7 +3,7 @@
 //! Two keys are needed only during a rotation. Left in place, the second key doubles what can
 //! leak, and usually one of the two is forgotten.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::{Ctx, Subject};
 use nhi_api::{credential_kinds, kinds};
 use serde_json::json;
@@ -16,7 +16,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     severity: Severity::Medium,
     providers: &["aws"],
-    kinds: &[kinds::IAM_USER],
+    kinds: Kinds::Only(&[kinds::IAM_USER]),
     owasp: &[Owasp::LongLivedSecrets, Owasp::Reuse],
     cis: &["1.13"],
     description: "An IAM user has two active access keys. Only one should be active outside a rotation.",

@@ -5,7 +5,7 @@
 //! Automation almost never needs it. Judged on effective permissions: a permissions boundary that
 //! caps it, or an explicit Deny of everything, silences the rule.
 
-use crate::finding::{Category, Confidence, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Confidence, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::IAM_PRINCIPALS;
 use crate::rule::{Ctx, Subject};
 use nhi_api::PermissionSource;
@@ -26,7 +26,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::OverPrivilege,
     severity: Severity::Critical,
     providers: &["aws"],
-    kinds: IAM_PRINCIPALS,
+    kinds: Kinds::Only(IAM_PRINCIPALS),
     owasp: &[Owasp::Overprivileged],
     cis: &["1.16"],
     description: "The identity may perform every action on every resource (a policy allowing \"*\" on \"*\", AdministratorAccess, or IAMFullAccess).",

@@ -6,7 +6,7 @@
 //! that assumes the role; with `repo:ORG/*` any repository of the organization (including forks
 //! made inside it and every new repository) can.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::assume_statements;
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;
@@ -22,7 +22,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Exposure,
     severity: Severity::Critical,
     providers: &["aws"],
-    kinds: &[kinds::IAM_ROLE],
+    kinds: Kinds::Only(&[kinds::IAM_ROLE]),
     owasp: &[Owasp::InsecureCloudDeployment, Owasp::InsecureAuthentication],
     cis: &[],
     description: "A role trusts GitHub Actions' OIDC provider but its token.actions.githubusercontent.com:sub condition is missing (critical: any repository on GitHub), a wildcard over repositories (high), or its :aud condition is not sts.amazonaws.com (medium).",

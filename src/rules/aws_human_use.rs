@@ -4,7 +4,7 @@
 //! CloudTrail, usually means a shared password, and keeps the automation's permissions reachable
 //! by whoever knows it. It is how a departed employee keeps access to production.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::{day, Ctx, Subject};
 use nhi_api::{credential_kinds, kinds, LastUsed, Native};
 use serde_json::json;
@@ -17,7 +17,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Ownership,
     severity: Severity::Medium,
     providers: &["aws"],
-    kinds: &[kinds::IAM_USER],
+    kinds: Kinds::Only(&[kinds::IAM_USER]),
     owasp: &[Owasp::HumanUse],
     cis: &[],
     description: "An IAM user with an active access key also has a console password, so people can sign in as the automation identity.",

@@ -4,7 +4,7 @@
 //! nobody can be asked about during an incident. The owner comes from the connector or, for AWS,
 //! from the first tag whose key is in `ownership.owner_tag_keys`.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::IAM_PRINCIPALS;
 use crate::rule::{Ctx, Subject};
 use serde_json::json;
@@ -17,7 +17,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Ownership,
     severity: Severity::Medium,
     providers: &["aws"],
-    kinds: IAM_PRINCIPALS,
+    kinds: Kinds::Only(IAM_PRINCIPALS),
     owasp: &[Owasp::ImproperOffboarding],
     cis: &[],
     description: "The IAM user or role has no owner: none of the configured owner tag keys is set.",

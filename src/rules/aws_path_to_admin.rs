@@ -7,7 +7,7 @@
 //! statements that allow each step. Critical when the start can be reached from outside the
 //! scanned estate (another account, a federated identity provider, anyone).
 
-use crate::finding::{Category, Confidence, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Confidence, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::privilege::Certainty;
 use crate::rule::facts::IAM_PRINCIPALS;
 use crate::rule::{Ctx, Subject};
@@ -21,7 +21,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::OverPrivilege,
     severity: Severity::High,
     providers: &["aws"],
-    kinds: IAM_PRINCIPALS,
+    kinds: Kinds::Only(IAM_PRINCIPALS),
     owasp: &[Owasp::Overprivileged, Owasp::InsecureCloudDeployment],
     cis: &[],
     description: "The identity is not an administrator, but a chain of two or more steps (assuming a role, then an escalation path, ...) across the scanned accounts ends in administrator access. Critical when someone outside the scanned estate can become the identity.",

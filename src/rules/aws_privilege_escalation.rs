@@ -10,7 +10,7 @@
 //! data does not list (existing functions, instances) are judged on the roles that could be
 //! behind them, at medium confidence. Administrators are left to `aws-admin-access`.
 
-use crate::finding::{Category, Confidence, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Confidence, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::privilege::Certainty;
 use crate::rule::facts::IAM_PRINCIPALS;
 use crate::rule::{Ctx, Subject};
@@ -27,7 +27,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::OverPrivilege,
     severity: Severity::High,
     providers: &["aws"],
-    kinds: IAM_PRINCIPALS,
+    kinds: Kinds::Only(IAM_PRINCIPALS),
     owasp: &[Owasp::Overprivileged],
     cis: &[],
     description: "The identity's combined policies allow a privilege-escalation path of the catalog (pathfinding.cloud and nhi's own): rewriting its own policies, taking over another user or role, or passing a more privileged role to a service it drives, with a target in the scanned estate that gives it more than it has. Critical when a path certainly reaches administrator access.",

@@ -4,7 +4,7 @@
 //! them. A role younger than the threshold is not judged (it may not have been needed yet), and
 //! service-linked roles are left to AWS (inventoried, not judged, unless configured).
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::{day, rfc3339, Ctx, Subject};
 use nhi_api::{kinds, LastUsed};
 use serde_json::json;
@@ -17,7 +17,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Staleness,
     severity: Severity::Medium,
     providers: &["aws"],
-    kinds: &[kinds::IAM_ROLE],
+    kinds: Kinds::Only(&[kinds::IAM_ROLE]),
     owasp: &[Owasp::ImproperOffboarding],
     cis: &[],
     description: "An IAM role older than the threshold (default 90 days) has not been assumed within it, or never.",

@@ -4,7 +4,7 @@
 //! account, and give full control of the account and its billing. No automation needs them: every
 //! task root keys could do is done by a role. CIS requires that none exist.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::{day, rfc3339, Ctx, Subject};
 use nhi_api::{credential_kinds, kinds, LastUsed};
 use serde_json::json;
@@ -17,7 +17,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     severity: Severity::Critical,
     providers: &["aws"],
-    kinds: &[kinds::AWS_ROOT],
+    kinds: Kinds::Only(&[kinds::AWS_ROOT]),
     owasp: &[Owasp::LongLivedSecrets, Owasp::Overprivileged],
     cis: &["1.4"],
     description: "The account's root user holds an active access key: a long-lived secret with unrestricted power over the account that no policy can limit.",

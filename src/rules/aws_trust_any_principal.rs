@@ -4,7 +4,7 @@
 //! account. Unless a condition ties the caller to your organization, account or a shared secret,
 //! the role's permissions are public.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::{assume_statements, CALLER_RESTRICTING_KEYS};
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;
@@ -19,7 +19,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Exposure,
     severity: Severity::Critical,
     providers: &["aws"],
-    kinds: &[kinds::IAM_ROLE],
+    kinds: Kinds::Only(&[kinds::IAM_ROLE]),
     owasp: &[Owasp::InsecureCloudDeployment, Owasp::EnvironmentIsolation],
     cis: &[],
     description: "The role's trust policy allows \"*\" as principal with no condition restricting the caller's organization, account or ARN.",

@@ -4,7 +4,7 @@
 //! condition is what stops one customer from tricking the vendor into acting on another's account
 //! (the confused deputy). Accounts of your own organization can be listed as trusted in nhi.toml.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::assume_statements;
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;
@@ -19,7 +19,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Exposure,
     severity: Severity::High,
     providers: &["aws"],
-    kinds: &[kinds::IAM_ROLE],
+    kinds: Kinds::Only(&[kinds::IAM_ROLE]),
     owasp: &[Owasp::VulnerableThirdParty, Owasp::EnvironmentIsolation],
     cis: &[],
     description: "The role trusts principals of another AWS account (not listed in aws.trusted_accounts) with no sts:ExternalId or aws:PrincipalOrgID condition.",

@@ -5,7 +5,7 @@
 //! aws:SourceArn or aws:SourceAccount. Compute services that only run your own resources (EC2,
 //! Lambda, ECS tasks: configurable) cannot be confused this way and are not reported.
 
-use crate::finding::{Category, Confidence, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Confidence, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::assume_statements;
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;
@@ -20,7 +20,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Exposure,
     severity: Severity::Low,
     providers: &["aws"],
-    kinds: &[kinds::IAM_ROLE],
+    kinds: Kinds::Only(&[kinds::IAM_ROLE]),
     owasp: &[Owasp::InsecureCloudDeployment],
     cis: &[],
     description: "The role trusts an AWS service principal that can act for other accounts' resources, with no aws:SourceArn, aws:SourceAccount or aws:SourceOrgID condition (cross-service confused deputy).",

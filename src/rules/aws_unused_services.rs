@@ -5,7 +5,7 @@
 //! the identity's credentials gets for free. Judged only when that data was collected (a live
 //! scan with the permission to generate it), and only for identities older than the threshold.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::IAM_PRINCIPALS;
 use crate::rule::{rfc3339, Ctx, Subject};
 use serde_json::json;
@@ -18,7 +18,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::OverPrivilege,
     severity: Severity::Medium,
     providers: &["aws"],
-    kinds: IAM_PRINCIPALS,
+    kinds: Kinds::Only(IAM_PRINCIPALS),
     owasp: &[Owasp::Overprivileged],
     cis: &[],
     description: "The identity's policies grant services it has not used within the threshold (default 90 days), per AWS service last accessed data.",

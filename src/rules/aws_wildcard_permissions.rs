@@ -4,7 +4,7 @@
 //! any workload uses, including actions added to the service later. Administrators are left to
 //! `aws-admin-access`; a wildcard that an explicit Deny takes away entirely is not reported.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::policy::Broad;
 use crate::rule::facts::IAM_PRINCIPALS;
 use crate::rule::{Ctx, Subject};
@@ -30,7 +30,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::OverPrivilege,
     severity: Severity::Medium,
     providers: &["aws"],
-    kinds: IAM_PRINCIPALS,
+    kinds: Kinds::Only(IAM_PRINCIPALS),
     owasp: &[Owasp::Overprivileged],
     cis: &[],
     description: "A policy allows every action of a service on every resource (service:*), allows everything except a list (NotAction), or lets the identity pass any role (iam:PassRole on *). High for sensitive services.",

@@ -4,7 +4,7 @@
 //! request, so the review a branch protection rule requires can come from a bot that anyone
 //! who opens a pull request can drive: a pipeline identity defeats the human check.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::github;
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;
@@ -18,7 +18,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::OverPrivilege,
     severity: Severity::Medium,
     providers: &["github"],
-    kinds: &[kinds::GITHUB_WORKFLOW_TOKEN],
+    kinds: Kinds::Only(&[kinds::GITHUB_WORKFLOW_TOKEN]),
     owasp: &[Owasp::Overprivileged, Owasp::HumanUse],
     cis: &[],
     description: "The organization lets GitHub Actions create and approve pull requests: a workflow token can supply the approval branch protection requires.",

@@ -6,7 +6,7 @@
 //! organization's code. Write to `contents`, `workflows` or `administration` on all
 //! repositories is the usual supply-chain path.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::{github, is_write};
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;
@@ -20,7 +20,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::OverPrivilege,
     severity: Severity::High,
     providers: &["github"],
-    kinds: &[kinds::GITHUB_APP_INSTALLATION],
+    kinds: Kinds::Only(&[kinds::GITHUB_APP_INSTALLATION]),
     owasp: &[Owasp::Overprivileged, Owasp::VulnerableThirdParty],
     cis: &[],
     description: "A GitHub App installation has repository_selection=all and write or admin permissions: it can change every repository of the organization, including ones created later.",

@@ -4,7 +4,7 @@
 //! restores everything at once, and nobody reviews an app that "is off anyway". An installation
 //! suspended for good should be uninstalled.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::github;
 use crate::rule::{day, rfc3339, Ctx, Subject};
 use nhi_api::kinds;
@@ -18,7 +18,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     severity: Severity::Low,
     providers: &["github"],
-    kinds: &[kinds::GITHUB_APP_INSTALLATION],
+    kinds: Kinds::Only(&[kinds::GITHUB_APP_INSTALLATION]),
     owasp: &[Owasp::ImproperOffboarding],
     cis: &[],
     description: "A GitHub App installation is suspended but still installed, keeping its permissions and repository access ready to be restored.",

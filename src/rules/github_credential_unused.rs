@@ -5,7 +5,7 @@
 //! (since it was added or granted), so a new one has the whole threshold to be put to use.
 //! Credentials whose use GitHub does not report (older Enterprise Servers) are not judged.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::judge::Unused;
 use crate::rule::{rfc3339, Ctx, Subject};
 use nhi_api::{kinds, LastUsed};
@@ -19,7 +19,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Staleness,
     severity: Severity::Medium,
     providers: &["github"],
-    kinds: KINDS,
+    kinds: Kinds::Only(KINDS),
     owasp: &[Owasp::ImproperOffboarding, Owasp::LongLivedSecrets],
     cis: &[],
     description: "A deploy key, fine-grained personal access token or SAML-authorized classic token / SSH key has not been used within the threshold (default 90 days), or was never used and was added longer ago than that.",

@@ -5,7 +5,7 @@
 //! Write access turns a leaked CI key into a way to push code, tags and workflow files (and so
 //! reach every secret the workflows can read). Most deploy keys only need to clone.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::{at_login, github, owner_login};
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;
@@ -19,7 +19,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::OverPrivilege,
     severity: Severity::High,
     providers: &["github"],
-    kinds: &[kinds::GITHUB_DEPLOY_KEY],
+    kinds: Kinds::Only(&[kinds::GITHUB_DEPLOY_KEY]),
     owasp: &[Owasp::Overprivileged],
     cis: &[],
     description: "An enabled deploy key has write access (read_only=false): the holder of one private key can push to the repository, including workflow files.",

@@ -5,7 +5,7 @@
 //! organization notices. Nobody is left to answer for the credential, or to notice its misuse.
 //! Only judged when the member list (members and outside collaborators) could be read.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::{at_login, github, owner_login};
 use crate::rule::judge::departed_owner;
 use crate::rule::{Ctx, Subject};
@@ -20,7 +20,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Ownership,
     severity: Severity::High,
     providers: &["github"],
-    kinds: KINDS,
+    kinds: Kinds::Only(KINDS),
     owasp: &[Owasp::ImproperOffboarding],
     cis: &[],
     description: "The person who added a deploy key, or who owns a fine-grained PAT (granted or requested) or a SAML-authorized credential, is no longer a member or outside collaborator of the organization.",

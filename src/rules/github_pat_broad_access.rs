@@ -6,7 +6,7 @@
 //! PATs authorized for SSO are judged by their scopes: `admin:*`, `delete_repo` and
 //! `site_admin` reach far beyond what automation needs.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::{github, is_write, owner_login};
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;
@@ -20,7 +20,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::OverPrivilege,
     severity: Severity::High,
     providers: &["github"],
-    kinds: &[kinds::GITHUB_FINE_GRAINED_PAT, kinds::GITHUB_CREDENTIAL_AUTHORIZATION],
+    kinds: Kinds::Only(&[kinds::GITHUB_FINE_GRAINED_PAT, kinds::GITHUB_CREDENTIAL_AUTHORIZATION]),
     owasp: &[Owasp::Overprivileged],
     cis: &[],
     description: "A fine-grained PAT has write or admin access on all repositories, or write/admin organization permissions (administration, members, secrets, personal access tokens); or a SAML-authorized classic PAT has admin:*, delete_repo or site_admin scopes.",

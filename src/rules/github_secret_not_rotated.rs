@@ -4,7 +4,7 @@
 //! deploy keys. GitHub keeps no record of their use, so their age is the one signal there is. A
 //! value set years ago has been readable by every workflow run (and every workflow change) since.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::github;
 use crate::rule::{day, rfc3339, Ctx, Subject};
 use nhi_api::kinds;
@@ -18,7 +18,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     severity: Severity::Medium,
     providers: &["github"],
-    kinds: &[kinds::GITHUB_ACTIONS_SECRET],
+    kinds: Kinds::Only(&[kinds::GITHUB_ACTIONS_SECRET]),
     owasp: &[Owasp::LongLivedSecrets, Owasp::SecretLeakage],
     cis: &[],
     description: "An organization, repository or environment Actions secret was last set longer ago than the threshold (default 365 days).",

@@ -5,7 +5,7 @@
 //! pasted on and often the person who made it. A pending request for such a token is reported
 //! too: approving it would grant the never-expiring token access.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::judge::Lifetime;
 use crate::rule::{day, rfc3339, Ctx, Subject};
 use nhi_api::{kinds, CredentialStatus};
@@ -19,7 +19,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     severity: Severity::Medium,
     providers: &["github"],
-    kinds: KINDS,
+    kinds: Kinds::Only(KINDS),
     owasp: &[Owasp::LongLivedSecrets],
     cis: &[],
     description: "A fine-grained PAT (granted or requested) or a SAML-authorized classic PAT never expires, or expires more than the maximum lifetime (default 366 days) after it was granted.",

@@ -5,7 +5,7 @@
 //! injectable step (a pull request title in a `run:` line, a compromised action) becomes write
 //! access to the repository. Read by default, with write granted per job, is the safe setting.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::facts::github;
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;
@@ -19,7 +19,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::OverPrivilege,
     severity: Severity::Medium,
     providers: &["github"],
-    kinds: &[kinds::GITHUB_WORKFLOW_TOKEN],
+    kinds: Kinds::Only(&[kinds::GITHUB_WORKFLOW_TOKEN]),
     owasp: &[Owasp::Overprivileged],
     cis: &[],
     description: "The organization's default workflow permissions are read and write: every workflow run's GITHUB_TOKEN can write to its repository unless the workflow narrows it.",

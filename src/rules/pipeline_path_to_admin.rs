@@ -9,7 +9,7 @@
 //! acme/web that deploys to environment prod (required reviewers)", "any repository on GitHub".
 //! Critical when any contributor can trigger it; high, saying why, when every way in is gated.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::pipeline::WaysIn;
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;
@@ -22,7 +22,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Exposure,
     severity: Severity::Critical,
     providers: &["aws", "github"],
-    kinds: &[kinds::IAM_ROLE],
+    kinds: Kinds::Only(&[kinds::IAM_ROLE]),
     owasp: &[Owasp::InsecureCloudDeployment, Owasp::Overprivileged],
     cis: &[],
     description: "A workload of another provider (a repository's GitHub Actions jobs) can become this role through its OIDC trust, and the role is an administrator or reaches administrator access through the privilege graph. Critical when anyone who can push a branch, open a pull request or name a new environment gets in; high when every way in is gated (an environment with required reviewers, a single branch).",

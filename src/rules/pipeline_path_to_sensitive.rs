@@ -2,7 +2,7 @@
 //! capabilities (secrets, data, compute, IAM writes, audit logs) without administrator access.
 //! Administrator paths are `pipeline-path-to-admin`'s.
 
-use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
+use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::pipeline::WaysIn;
 use crate::rule::{Ctx, Subject};
 use nhi_api::kinds;
@@ -15,7 +15,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Exposure,
     severity: Severity::High,
     providers: &["aws", "github"],
-    kinds: &[kinds::IAM_ROLE],
+    kinds: Kinds::Only(&[kinds::IAM_ROLE]),
     owasp: &[Owasp::InsecureCloudDeployment, Owasp::Overprivileged],
     cis: &[],
     description: "A workload of another provider (a repository's GitHub Actions jobs) can become this role through its OIDC trust, and the role, or a role it can become, may read secrets or data, change data, run code, write IAM or blind the audit trail, without reaching administrator access. High when anyone who can push a branch, open a pull request or name a new environment gets in; medium when every way in is gated.",

@@ -25,6 +25,10 @@ pub trait Plug {
     fn flags(&self) -> &'static [&'static str];
     /// Whether the command line asks for it.
     fn wanted(&self) -> bool;
+    /// Whether the config file asks for it (`[[connector]]`) when the command line does not.
+    fn configured(&self, _config: &Config) -> bool {
+        false
+    }
     /// Its connectors, or for each one that cannot run (no token, an unreadable key file) the
     /// failed source saying why. Called only when [`Plug::wanted`].
     fn connectors(&self, env: &PlugEnv<'_>) -> Vec<Setup>;
@@ -70,7 +74,12 @@ macro_rules! plugs {
     };
 }
 
-plugs!(aws::AwsArgs, github::GithubArgs, ai::AiArgs);
+plugs!(
+    aws::AwsArgs,
+    github::GithubArgs,
+    ai::AiArgs,
+    external::ExternalArgs
+);
 
 /// Where to read identities from: `--from` paths and provider flags.
 #[derive(clap::Args)]
@@ -115,7 +124,11 @@ impl SourceArgs {
     /// Read every source: files, then provider APIs (concurrently).
     pub fn collect(&self, now: DateTime<Utc>, config: &Config) -> anyhow::Result<Inventory> {
         let plugs = self.providers.plugs();
-        let wanted: Vec<&dyn Plug> = plugs.iter().copied().filter(|p| p.wanted()).collect();
+        let wanted: Vec<&dyn Plug> = plugs
+            .iter()
+            .copied()
+            .filter(|p| p.wanted() || p.configured(config))
+            .collect();
         if self.from.is_empty() && wanted.is_empty() {
             let mut flags = vec!["--from PATH"];
             flags.extend(plugs.iter().flat_map(|p| p.flags().iter().copied()));
@@ -181,9 +194,9 @@ pub async fn collect_apis(
                         .unwrap_or_default();
                     let mut inv = Inventory::default();
                     inv.sources.push(SourceReport::failed(
-                        c.name(),
+                        c.name().to_string(),
                         "",
-                        c.name(),
+                        c.name().to_string(),
                         format!(
                             "the {} connector stopped unexpectedly ({what}); the other sources are reported; this is a bug in nhi, please report it",
                             c.name()

@@ -257,3 +257,30 @@ fn ensure_pip_pinned(requirements: &str, package: &str) {
         assert!(status.success(), "pip install -r {}", path.display());
     }
 }
+
+/// Assert that an inventory follows the published contract (docs/inventory.schema.json),
+/// checked by an independent validator (Python's jsonschema, tests/connectors/requirements.txt).
+pub fn assert_valid_inventory(inventory: &str, what: &str) {
+    use std::io::Write;
+    let mut child = std::process::Command::new("python3")
+        .arg(root().join("tests/connectors/validate_inventory.py"))
+        .arg(root().join("docs/inventory.schema.json"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs (README: Running the tests)");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(inventory.as_bytes())
+        .expect("inventory written to the validator");
+    let out = child.wait_with_output().expect("the validator ends");
+    assert!(
+        out.status.success(),
+        "{what} does not follow docs/inventory.schema.json:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

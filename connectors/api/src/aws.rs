@@ -3,11 +3,12 @@
 //! policies, and the organization's guardrails (service and resource control policies).
 
 use crate::{Identity, Permission, PolicyRef};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Everything AWS-specific an inventory carries besides identities.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AwsEstate {
     /// IAM groups, with their policies: joining one (iam:AddUserToGroup) grants them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -53,7 +54,7 @@ impl AwsEstate {
 }
 
 /// An IAM group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AwsGroup {
     pub arn: String,
     pub name: String,
@@ -64,7 +65,7 @@ pub struct AwsGroup {
 }
 
 /// A stored, non-default version of a customer-managed policy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PolicyVersion {
     pub version_id: String,
     /// The document, when it could be read.
@@ -73,7 +74,7 @@ pub struct PolicyVersion {
 
 /// An AWS Organization: for each member account, the service control policies (SCPs) and
 /// resource control policies (RCPs) that apply, level by level from the root down.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AwsOrganization {
     pub id: String,
     /// The management account: guardrails do not apply to it.
@@ -86,7 +87,7 @@ pub struct AwsOrganization {
 }
 
 /// The control policies over one account.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Guardrails {
     /// Root, organizational units, the account: each level must allow an action.
     #[serde(default)]
@@ -96,7 +97,7 @@ pub struct Guardrails {
 }
 
 /// The control policies attached at one level (the root, an OU, the account).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct GuardrailLevel {
     /// `r-...`, `ou-...` or the account id.
     pub target: String,
@@ -104,7 +105,7 @@ pub struct GuardrailLevel {
 }
 
 /// A control policy, by name, id and document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NamedPolicy {
     pub id: String,
     pub name: String,

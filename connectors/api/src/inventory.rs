@@ -1,6 +1,7 @@
 use crate::aws::AwsEstate;
 use crate::policy::PolicyDocument;
 use crate::{Identity, PolicyRef};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -8,7 +9,9 @@ use std::collections::BTreeMap;
 pub const INVENTORY_SCHEMA_VERSION: u32 = 2;
 
 /// How much of a source could be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceStatus {
     /// Everything was read.
@@ -38,7 +41,7 @@ impl SourceStatus {
 }
 
 /// One thing a connector read (a file, an account, an organization), and how that went.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct SourceReport {
     /// Connector name, e.g. `aws`.
     pub connector: String,
@@ -183,14 +186,24 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// Everything collected: identities, the policy documents they refer to, and what was read.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// This is nhi's inventory contract (`nhi collect` writes it, `nhi scan --from` and
+/// `nhi scan --connector` read it); `docs/inventory.schema.json` is its JSON Schema and
+/// `docs/connectors.md` says what each field is for. Fields may be added within a schema
+/// version; none is renamed or removed without a new one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Inventory {
+    /// The version of this format: 2.
     pub schema_version: u32,
+    /// What each source read, and how that went.
+    #[serde(default)]
     pub sources: Vec<SourceReport>,
     pub identities: Vec<Identity>,
-    /// Policy documents by content hash.
+    /// Policy documents by content hash (IAM-style policies; other providers leave it empty).
+    #[serde(default)]
     pub policies: BTreeMap<PolicyRef, PolicyDocument>,
     /// Principals seen but left out because they are people, counted by reason.
+    #[serde(default)]
     pub excluded: BTreeMap<String, usize>,
     /// Workloads that present identity tokens to other providers (CI repositories, service
     /// accounts): where cross-provider paths start.

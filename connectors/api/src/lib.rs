@@ -10,6 +10,7 @@
 //! and `Display` print `***`.
 
 pub mod aws;
+pub mod contract;
 pub mod import;
 mod inventory;
 mod model;
@@ -72,7 +73,7 @@ impl CollectContext {
 /// and the fix), and everything that could be read is returned beside it.
 pub trait Connector: Send + Sync {
     /// Short stable name of the connector, e.g. `aws`.
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &str;
     /// Enumerate identities.
     fn collect<'a>(&'a self, ctx: &'a CollectContext) -> BoxFuture<'a, Inventory>;
 }

@@ -1,6 +1,7 @@
 //! Identity, credential, permission, trust and owner: the provider-neutral vocabulary.
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -60,7 +61,7 @@ pub mod credential_kinds {
 ///
 /// "Never" and "unknown" are different answers: a key the provider says was never used is judged
 /// by its age; a key whose use the source cannot see is not judged at all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LastUsed {
     #[default]
@@ -92,7 +93,7 @@ impl LastUsed {
 ///
 /// Like [`LastUsed`], "never" and "unknown" differ: a token the provider says never expires is
 /// judged; one whose expiry the source does not report is not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Expiry {
     #[default]
@@ -111,13 +112,15 @@ impl Expiry {
 }
 
 /// A non-human identity: a principal that software (not a person) authenticates as.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Identity {
     /// Stable natural key within the provider, e.g. the ARN. Never a display name.
     pub id: String,
-    /// Provider name, see [`providers`].
+    /// Provider name, see [`providers`]; any other provider's name is accepted (`okta`), and its
+    /// identities are judged by the generic rules.
     pub provider: String,
-    /// Kind of identity, see [`kinds`].
+    /// Kind of identity, see [`kinds`]; rules are dispatched on it. Any other kind is accepted
+    /// (`okta_api_token`), and judged by the generic rules.
     pub kind: String,
     /// Human-readable name.
     pub name: String,
@@ -135,8 +138,9 @@ pub struct Identity {
     pub owner: Option<Owner>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-    /// Whether the source could see tags at all (an AWS credential report alone cannot): rules
-    /// must not read "no owner tag" from tags that were never read.
+    /// Whether the source could see tags (or owners) at all (an AWS credential report alone
+    /// cannot): rules must not read "no owner" from tags that were never read. A source that
+    /// cannot tell who owns an identity sets it to `false`.
     #[serde(default = "yes")]
     pub tags_known: bool,
     #[serde(default)]
@@ -151,7 +155,8 @@ pub struct Identity {
     /// inventoried but not judged by default: their owner cannot change them.
     #[serde(default)]
     pub provider_managed: bool,
-    /// Provider-specific facts rules need.
+    /// Provider-specific facts the built-in providers' rules need; optional, and left out by
+    /// other providers' connectors.
     #[serde(default)]
     pub native: Native,
     /// The services its policies grant, with when each was last used (AWS service last accessed
@@ -201,7 +206,7 @@ fn yes() -> bool {
 }
 
 /// Who answers for an identity, and how nhi knows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Owner {
     /// A login, an e-mail address or a team name.
     pub value: String,
@@ -230,7 +235,7 @@ impl Owner {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CredentialStatus {
     Active,
@@ -241,7 +246,7 @@ pub enum CredentialStatus {
 }
 
 /// A credential an identity authenticates with. Holds ids and metadata, never the secret.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Credential {
     /// Stable id within the identity, e.g. the access key id, or `access_key_1` when the source
     /// names key slots rather than keys (the AWS credential report).
@@ -260,7 +265,9 @@ pub struct Credential {
 }
 
 /// Where a policy that applies to an identity came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PermissionSource {
     /// Embedded in the principal itself.
@@ -273,6 +280,10 @@ pub enum PermissionSource {
     GroupManaged,
     /// A permissions boundary: caps what the other policies grant, grants nothing itself.
     Boundary,
+    /// A permission the provider names in words (an OAuth scope, an admin role, `write` on a
+    /// repository), with no policy document: listed in the report as the identity's `grants`;
+    /// no rule judges it yet.
+    Grant,
 }
 
 impl PermissionSource {
@@ -283,6 +294,7 @@ impl PermissionSource {
             PermissionSource::GroupInline => "group_inline",
             PermissionSource::GroupManaged => "group_managed",
             PermissionSource::Boundary => "boundary",
+            PermissionSource::Grant => "grant",
         }
     }
 }
@@ -292,7 +304,7 @@ impl PermissionSource {
 pub type PolicyRef = String;
 
 /// A policy that applies to an identity.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Permission {
     pub source: PermissionSource,
     /// Policy name.
@@ -311,7 +323,7 @@ pub struct Permission {
 }
 
 /// An IAM user's console access, from the credential report.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ConsoleAccess {
     pub password_enabled: bool,
     #[serde(default)]
@@ -321,7 +333,7 @@ pub struct ConsoleAccess {
 }
 
 /// Provider-specific facts about an identity that rules read.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Native {
     #[default]
@@ -358,7 +370,7 @@ pub enum Native {
 }
 
 /// One service an identity is granted, and its last use.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ServiceAccess {
     /// Service namespace (`s3`, `iam`).
     pub namespace: String,
@@ -368,7 +380,7 @@ pub struct ServiceAccess {
 }
 
 /// Facts about an AI provider key that its rules read.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AiKey {
     /// Project (OpenAI) or workspace (Anthropic) the key belongs to; `None` for
     /// organization-wide keys.
@@ -393,7 +405,7 @@ pub struct AiKey {
 }
 
 /// Facts about a GitHub identity that its rules read. Fields a kind does not have stay empty.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct GithubFacts {
     /// `owner/name` of the repository, for repository-scoped identities.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -451,7 +463,7 @@ pub struct GithubFacts {
 ///
 /// Its subjects are stored compactly, as forms and runs: each form is filled in with each run's
 /// claims ([`Workload::subjects`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Workload {
     pub provider: String,
     /// `github_repository`, `k8s_service_account`, ...
@@ -480,7 +492,7 @@ pub struct Workload {
 
 /// One way a workload's jobs can run: the claims it sets (`*` where whoever triggers it
 /// chooses, a branch name), who can make a job run that way, and what stands in the way.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct WorkloadRun {
     /// `context` = `pull_request`, `ref` = `refs/heads/*`, `environment` = `prod`, ...
     pub claims: BTreeMap<String, String>,

@@ -4,6 +4,7 @@
 //! numbers; this module accepts every such spelling and stores one canonical form, so that two
 //! documents that mean the same thing have the same [`PolicyDocument::content_id`].
 
+use schemars::JsonSchema;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::ser::Serializer;
 use serde::{Deserialize, Serialize};
@@ -11,13 +12,14 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PolicyDocument {
     #[serde(rename = "Version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     #[serde(rename = "Statement", deserialize_with = "one_or_many_statements")]
+    #[schemars(schema_with = "statements_schema")]
     pub statements: Vec<Statement>,
 }
 
@@ -38,13 +40,13 @@ impl PolicyDocument {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum Effect {
     Allow,
     Deny,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Statement {
     #[serde(rename = "Sid", default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
@@ -154,6 +156,38 @@ impl<'de> Deserialize<'de> for Principal {
     }
 }
 
+impl JsonSchema for Principal {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Principal".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let list = generator.subschema_for::<StringList>();
+        schema(serde_json::json!({
+            "description": "`\"*\"` (anyone), or principals by type (`AWS`, `Service`, `Federated`, `CanonicalUser`).",
+            "oneOf": [
+                { "const": "*" },
+                { "type": "object", "additionalProperties": list },
+            ],
+        }))
+    }
+}
+
+/// A JSON object as a schema (anything else as the schema that accepts everything).
+fn schema(value: serde_json::Value) -> schemars::Schema {
+    match value {
+        serde_json::Value::Object(map) => schemars::Schema::from(map),
+        _ => schemars::Schema::default(),
+    }
+}
+
+fn statements_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let statement = generator.subschema_for::<Statement>();
+    schema(serde_json::json!({
+        "description": "One statement, or a list of them.",
+        "oneOf": [statement.clone(), { "type": "array", "items": statement }],
+    }))
+}
+
 /// A list of strings that AWS may spell as a single string, and whose items may be booleans or
 /// numbers (condition values). Always serialized as a list.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
@@ -170,6 +204,19 @@ impl<'a> IntoIterator for &'a StringList {
     type IntoIter = std::slice::Iter<'a, String>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter()
+    }
+}
+
+impl JsonSchema for StringList {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "StringList".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let scalar = serde_json::json!({ "type": ["string", "boolean", "number"] });
+        schema(serde_json::json!({
+            "description": "A string (or boolean or number), or a list of them.",
+            "oneOf": [scalar.clone(), { "type": "array", "items": scalar }],
+        }))
     }
 }
 
