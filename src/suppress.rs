@@ -460,7 +460,7 @@ expires = "2027-01-01"
             ),
             (
                 "[[suppress]]\nfingerprint = \"0123456789abcdef0123456789abcdef\"\nreason = \"r\"\nowner = \"x\"\n",
-                "line 4: suppress.owner: unknown field `owner`",
+                "line 4: suppress[0].owner: unknown field `owner`",
             ),
         ];
         for (text, expected) in cases {

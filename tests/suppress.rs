@@ -306,7 +306,7 @@ fn each_bad_entry_is_a_config_error_naming_its_line() {
         ),
         (
             "[[suppress]]\nrule = \"aws-admin-access\"\nidentity = \"*\"\nreason = \"r\"\nexpires = 2027-02-30\n".into(),
-            "line 5: suppress.expires",
+            "line 5: suppress[0].expires",
         ),
         (
             "[[suppress]]\nrule = \"aws-no-such-rule\"\nidentity = \"*\"\nreason = \"r\"\n".into(),
@@ -326,7 +326,7 @@ fn each_bad_entry_is_a_config_error_naming_its_line() {
         ),
         (
             format!("[[suppress]]\nfingerprint = \"{fp}\"\nreason = \"r\"\nuntil = 2027-01-01\n"),
-            "line 4: suppress.until: unknown field",
+            "line 4: suppress[0].until: unknown field",
         ),
     ];
     for (text, expected) in &cases {
