@@ -37,6 +37,16 @@ mod github_pat_broad_access;
 mod github_secret_not_rotated;
 mod github_token_no_expiry;
 mod github_workflow_token_write;
+mod gitlab_bot_high_access_level;
+mod gitlab_ci_variable_unmasked;
+mod gitlab_ci_variable_unprotected;
+mod gitlab_deploy_key_push;
+mod gitlab_owner_departed;
+mod gitlab_runner_registration_token;
+mod gitlab_runner_stale;
+mod gitlab_token_broad_scope;
+mod gitlab_token_no_expiry;
+mod gitlab_token_unused;
 mod pipeline_path_to_admin;
 mod pipeline_path_to_sensitive;
 
@@ -78,6 +88,16 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &github_owner_departed::Rule,
         &github_workflow_token_write::Rule,
         &github_actions_can_approve_prs::Rule,
+        &gitlab_token_no_expiry::Rule,
+        &gitlab_token_unused::Rule,
+        &gitlab_token_broad_scope::Rule,
+        &gitlab_bot_high_access_level::Rule,
+        &gitlab_deploy_key_push::Rule,
+        &gitlab_owner_departed::Rule,
+        &gitlab_ci_variable_unprotected::Rule,
+        &gitlab_ci_variable_unmasked::Rule,
+        &gitlab_runner_registration_token::Rule,
+        &gitlab_runner_stale::Rule,
     ]
 }
 
