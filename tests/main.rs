@@ -14,6 +14,7 @@ mod diff;
 mod docs;
 mod github_prism;
 mod github_scenario;
+mod gitlab_scenario;
 mod graph;
 mod html;
 mod ocsf;
