@@ -13,6 +13,7 @@ mod completions_man;
 mod diff;
 mod docs;
 mod github_prism;
+mod gitlab_prism;
 mod github_scenario;
 mod gitlab_scenario;
 mod graph;
