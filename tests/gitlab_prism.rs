@@ -22,7 +22,11 @@ const TOKEN: &str = "glpat-PRISMTEST000000000000";
 
 /// GET `path` from Prism over plain HTTP/1.0, with the token; status and body.
 fn relay(port: u16, req: &Request) -> ResponseTemplate {
-    let path = req.url.path().strip_prefix("/api/v4").unwrap_or(req.url.path());
+    let path = req
+        .url
+        .path()
+        .strip_prefix("/api/v4")
+        .unwrap_or(req.url.path());
     let target = match req.url.query() {
         Some(q) => format!("{path}?{q}"),
         None => path.to_string(),
@@ -91,7 +95,10 @@ fn prism_serves_the_instance_variables_and_the_rest_is_skipped_with_the_fix() {
     // Incomplete input: 2, with the report written.
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(!r.stdout.contains(TOKEN) && !r.stderr.contains(TOKEN));
-    assert!(!r.stdout.contains("TEST_1"), "the example's value never reaches the report");
+    assert!(
+        !r.stdout.contains("TEST_1"),
+        "the example's value never reaches the report"
+    );
     let report: Value = serde_json::from_str(&r.stdout).expect("json");
     let sources = report["sources"].as_array().expect("sources");
     let kind = |k: &str| {
@@ -107,12 +114,27 @@ fn prism_serves_the_instance_variables_and_the_rest_is_skipped_with_the_fix() {
         message.contains("/admin/ci/variables") && message.contains("expected a list"),
         "{message}"
     );
-    for k in ["gitlab_deploy_token", "gitlab_deploy_key", "gitlab_runner", "gitlab_service_account"] {
+    for k in [
+        "gitlab_deploy_token",
+        "gitlab_deploy_key",
+        "gitlab_runner",
+        "gitlab_service_account",
+    ] {
         let s = kind(k);
         assert_eq!(s["status"], "skipped", "{s}");
-        assert!(s["message"].as_str().unwrap_or("").contains("administrator's token"), "{s}");
+        assert!(
+            s["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("administrator's token"),
+            "{s}"
+        );
     }
     // Prism saw the requests the relay passed on, with the token GitLab expects.
-    let seen = runtime.block_on(server.received_requests()).unwrap_or_default();
-    assert!(seen.iter().any(|r| r.url.path() == "/api/v4/admin/ci/variables"));
+    let seen = runtime
+        .block_on(server.received_requests())
+        .unwrap_or_default();
+    assert!(seen
+        .iter()
+        .any(|r| r.url.path() == "/api/v4/admin/ci/variables"));
 }

@@ -213,7 +213,8 @@ impl Scenario {
         let spent = Arc::new(AtomicBool::new(options.rate_limits));
         let route = move |req: &Request| -> ResponseTemplate {
             if options.expired_token {
-                return ResponseTemplate::new(401).set_body_json(json!({"message": "401 Unauthorized"}));
+                return ResponseTemplate::new(401)
+                    .set_body_json(json!({"message": "401 Unauthorized"}));
             }
             let Some(p) = req.url.path().strip_prefix("/api/v4") else {
                 return ResponseTemplate::new(404);
@@ -226,7 +227,9 @@ impl Scenario {
                 // Three pages of 100: the first links the next with `Link`, the second only
                 // with `X-Next-Page` (as some proxies strip Link), and spends the rate limit.
                 "/groups/acme/projects" => {
-                    let items: Vec<Value> = ((page - 1) * 100..(page * 100).min(PROJECTS)).map(project).collect();
+                    let items: Vec<Value> = ((page - 1) * 100..(page * 100).min(PROJECTS))
+                        .map(project)
+                        .collect();
                     let mut r = json_response(json!(items))
                         .insert_header("ratelimit-limit", "2000")
                         .insert_header("ratelimit-remaining", "1500");
@@ -261,12 +264,16 @@ impl Scenario {
                 "/groups/acme/runners" => json_response(json!([
                     {"id": 61, "description": "old-box", "runner_type": "group_type", "paused": false, "status": "offline"},
                     {"id": 62, "description": "busy-box", "runner_type": "group_type", "paused": false, "status": "online"}])),
-                "/runners/61" => json_response(json!({"id": 61, "description": "old-box", "runner_type": "group_type",
+                "/runners/61" => json_response(
+                    json!({"id": 61, "description": "old-box", "runner_type": "group_type",
                     "paused": false, "status": "offline", "contacted_at": ago(200), "created_at": ago(700),
-                    "token_expires_at": null})),
-                "/runners/62" => json_response(json!({"id": 62, "description": "busy-box", "runner_type": "group_type",
+                    "token_expires_at": null}),
+                ),
+                "/runners/62" => json_response(
+                    json!({"id": 62, "description": "busy-box", "runner_type": "group_type",
                     "paused": false, "status": "online", "contacted_at": ago(0), "created_at": ago(700),
-                    "token_expires_at": null})),
+                    "token_expires_at": null}),
+                ),
                 "/groups/1/access_tokens" => json_response(json!([
                     {"id": 51, "name": "stale-group-bot", "user_id": 551, "scopes": ["read_api"], "access_level": 20,
                      "active": true, "revoked": false, "created_at": ago(300), "last_used_at": ago(200),
@@ -274,24 +281,33 @@ impl Scenario {
                 "/groups/1/variables" => json_response(json!([
                     {"variable_type": "env_var", "key": "UPLOAD_CONFIG", "value": PLANTED[1],
                      "protected": true, "masked": false, "hidden": false, "raw": false, "environment_scope": "*"}])),
-                "/user" => json_response(json!({"id": 9, "username": "scanner", "state": "active", "bot": false})),
+                "/user" => json_response(
+                    json!({"id": 9, "username": "scanner", "state": "active", "bot": false}),
+                ),
                 "/personal_access_tokens" => json_response(json!([
                     {"id": 71, "name": "scanner-laptop", "user_id": 9, "scopes": ["read_api"], "active": true,
                      "revoked": false, "created_at": ago(30), "last_used_at": ago(0), "expires_at": date_in(200)}])),
                 _ => {
                     let parts: Vec<&str> = p.trim_start_matches('/').splitn(3, '/').collect();
                     match parts.as_slice() {
-                        ["projects", id, rest] => match id.parse::<usize>().ok().and_then(|n| n.checked_sub(1000)) {
-                            Some(i) if i < PROJECTS => project_route(i, rest, &limited_429),
-                            _ => ResponseTemplate::new(404).set_body_json(json!({"message": "404 Project Not Found"})),
-                        },
+                        ["projects", id, rest] => {
+                            match id.parse::<usize>().ok().and_then(|n| n.checked_sub(1000)) {
+                                Some(i) if i < PROJECTS => project_route(i, rest, &limited_429),
+                                _ => ResponseTemplate::new(404)
+                                    .set_body_json(json!({"message": "404 Project Not Found"})),
+                            }
+                        }
                         ["groups", "2" | "3", _] => json_response(json!([])),
-                        _ => ResponseTemplate::new(404).set_body_json(json!({"message": "404 Not Found"})),
+                        _ => ResponseTemplate::new(404)
+                            .set_body_json(json!({"message": "404 Not Found"})),
                     }
                 }
             }
         };
-        Mock::given(method("GET")).respond_with(route).mount(&server).await;
+        Mock::given(method("GET"))
+            .respond_with(route)
+            .mount(&server)
+            .await;
         Scenario { server }
     }
 
@@ -307,7 +323,9 @@ impl Scenario {
             ..Default::default()
         };
         let connector = Gitlab::new(options, Secret::new(TOKEN), clock);
-        connector.collect(&CollectContext::new(chrono::Utc::now())).await
+        connector
+            .collect(&CollectContext::new(chrono::Utc::now()))
+            .await
     }
 
     async fn requests(&self) -> Vec<Request> {
@@ -373,8 +391,14 @@ async fn every_rule_fires_where_planted_and_rate_limits_are_waited_out() {
     let inventory = scenario.collect(clock.clone(), false).await;
 
     let waits = clock.0.lock().expect("waits").clone();
-    assert!(waits.contains(&Duration::from_secs(120)), "RateLimit-Reset waited: {waits:?}");
-    assert!(waits.contains(&Duration::from_secs(7)), "Retry-After waited: {waits:?}");
+    assert!(
+        waits.contains(&Duration::from_secs(120)),
+        "RateLimit-Reset waited: {waits:?}"
+    );
+    assert!(
+        waits.contains(&Duration::from_secs(7)),
+        "Retry-After waited: {waits:?}"
+    );
 
     // The refusing project makes its kinds partial, naming it and the role to grant; service
     // accounts (Free tier) are skipped; the rest is complete.
@@ -389,35 +413,71 @@ async fn every_rule_fires_where_planted_and_rate_limits_are_waited_out() {
     );
     let sa = source(&inventory, Some("gitlab_service_account"));
     assert_eq!(sa.status, SourceStatus::Skipped);
-    assert!(sa.message.as_deref().unwrap_or("").contains("Premium"), "{sa:?}");
+    assert!(
+        sa.message.as_deref().unwrap_or("").contains("Premium"),
+        "{sa:?}"
+    );
     for kind in ["gitlab_group_access_token", "gitlab_runner"] {
-        assert_eq!(source(&inventory, Some(kind)).status, SourceStatus::Ok, "{kind}");
+        assert_eq!(
+            source(&inventory, Some(kind)).status,
+            SourceStatus::Ok,
+            "{kind}"
+        );
     }
     let group = source(&inventory, None);
     assert!(
-        group.message.as_deref().unwrap_or("").starts_with("3 groups, 300 projects, members 3; "),
+        group
+            .message
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("3 groups, 300 projects, members 3; "),
         "{group:?}"
     );
 
     let report = analyze(&inventory);
     let fired = fired(&report);
     let expect: &[(&str, &[&str])] = &[
-        ("gitlab-token-no-expiry", &["acme/web: forever-bot", "acme/web: forever-deploy"]),
-        ("gitlab-token-unused", &["acme: stale-group-bot", "acme/data/etl: forgotten"]),
+        (
+            "gitlab-token-no-expiry",
+            &["acme/web: forever-bot", "acme/web: forever-deploy"],
+        ),
+        (
+            "gitlab-token-unused",
+            &["acme: stale-group-bot", "acme/data/etl: forgotten"],
+        ),
         ("gitlab-token-broad-scope", &["acme/platform/api: api-bot"]),
-        ("gitlab-bot-high-access-level", &["acme/data/etl: maint-bot"]),
+        (
+            "gitlab-bot-high-access-level",
+            &["acme/data/etl: maint-bot"],
+        ),
         ("gitlab-deploy-key-push", &["acme/web: release-push"]),
-        ("gitlab-owner-departed", &["acme/web: nightly", "acme/platform/api: legacy"]),
-        ("gitlab-ci-variable-unprotected", &["acme/web: AWS_SECRET_ACCESS_KEY", "acme/web: NPM_TOKEN"]),
-        ("gitlab-ci-variable-unmasked", &["acme/web: AWS_SECRET_ACCESS_KEY", "acme: UPLOAD_CONFIG"]),
-        ("gitlab-runner-registration-token", &["acme/platform/api: runner registration token"]),
+        (
+            "gitlab-owner-departed",
+            &["acme/web: nightly", "acme/platform/api: legacy"],
+        ),
+        (
+            "gitlab-ci-variable-unprotected",
+            &["acme/web: AWS_SECRET_ACCESS_KEY", "acme/web: NPM_TOKEN"],
+        ),
+        (
+            "gitlab-ci-variable-unmasked",
+            &["acme/web: AWS_SECRET_ACCESS_KEY", "acme: UPLOAD_CONFIG"],
+        ),
+        (
+            "gitlab-runner-registration-token",
+            &["acme/platform/api: runner registration token"],
+        ),
         ("gitlab-runner-stale", &["runner 61: old-box"]),
     ];
     for (rule, names) in expect {
         assert_eq!(fired.get(*rule), Some(&set(names)), "{rule}: {fired:#?}");
     }
     let gitlab_rules = fired.keys().filter(|r| r.starts_with("gitlab-")).count();
-    assert_eq!(gitlab_rules, expect.len(), "no other GitLab rule fires: {fired:#?}");
+    assert_eq!(
+        gitlab_rules,
+        expect.len(),
+        "no other GitLab rule fires: {fired:#?}"
+    );
     // The twins: no finding at all.
     for clean in [
         "acme/web: bounded-bot",
@@ -430,7 +490,10 @@ async fn every_rule_fires_where_planted_and_rate_limits_are_waited_out() {
         "runner 62: busy-box",
         "scanner: scanner-laptop",
     ] {
-        assert!(fired.values().all(|n| !n.contains(clean)), "{clean} should be quiet: {fired:#?}");
+        assert!(
+            fired.values().all(|n| !n.contains(clean)),
+            "{clean} should be quiet: {fired:#?}"
+        );
     }
 
     // Calls: see fetch.rs. 1 group + 5 listings (+2 extra project pages, +1 extra members
@@ -440,7 +503,9 @@ async fn every_rule_fires_where_planted_and_rate_limits_are_waited_out() {
     let expected = 1 + 5 + 3 + 3 * 3 + PROJECTS * 6 + 3 + 2 + 2 + 1;
     assert_eq!(requests.len(), expected, "requests");
     eprintln!("API requests for {PROJECTS} projects: {}", requests.len());
-    assert!(requests.iter().all(|r| r.headers.get("private-token").and_then(|v| v.to_str().ok()) == Some(TOKEN)));
+    assert!(requests
+        .iter()
+        .all(|r| r.headers.get("private-token").and_then(|v| v.to_str().ok()) == Some(TOKEN)));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -460,10 +525,19 @@ async fn instance_listings_refused_for_a_non_admin_are_skipped_with_the_fix() {
             continue;
         }
         assert_eq!(s.status, SourceStatus::Skipped, "{s:?}");
-        assert!(s.message.as_deref().unwrap_or("").contains("administrator's token"), "{s:?}");
+        assert!(
+            s.message
+                .as_deref()
+                .unwrap_or("")
+                .contains("administrator's token"),
+            "{s:?}"
+        );
     }
     // The group is still reported.
-    assert!(inventory.identities.iter().any(|i| i.name == "acme/web: release-push"));
+    assert!(inventory
+        .identities
+        .iter()
+        .any(|i| i.name == "acme/web: release-push"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -474,10 +548,23 @@ async fn a_link_to_another_host_is_never_followed_and_nobody_is_called_departed_
         ..Default::default()
     })
     .await;
-    let inventory = scenario.collect(Arc::new(TestClock::default()), false).await;
-    assert!(elsewhere.received_requests().await.unwrap_or_default().is_empty());
+    let inventory = scenario
+        .collect(Arc::new(TestClock::default()), false)
+        .await;
+    assert!(elsewhere
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .is_empty());
     let group = source(&inventory, None);
-    assert!(group.message.as_deref().unwrap_or("").contains("not followed"), "{group:?}");
+    assert!(
+        group
+            .message
+            .as_deref()
+            .unwrap_or("")
+            .contains("not followed"),
+        "{group:?}"
+    );
     let fired = fired(&analyze(&inventory));
     // bob is blocked (his state says so); carol's membership of acme/platform/api comes from the
     // project's own member list, which was read completely.
@@ -494,20 +581,35 @@ async fn an_expired_token_fails_the_group_with_the_fix_and_the_exit_code_says_so
         ..Default::default()
     })
     .await;
-    let inventory = scenario.collect(Arc::new(TestClock::default()), false).await;
+    let inventory = scenario
+        .collect(Arc::new(TestClock::default()), false)
+        .await;
     let group = source(&inventory, None);
     assert_eq!(group.status, SourceStatus::Failed);
     let message = group.message.as_deref().unwrap_or("");
-    assert!(message.contains("401") && message.contains("GITLAB_TOKEN"), "{message}");
+    assert!(
+        message.contains("401") && message.contains("GITLAB_TOKEN"),
+        "{message}"
+    );
     let url = scenario.url();
     let r = tokio::task::spawn_blocking(move || {
-        nhi_gitlab("scan", &url, Some(TOKEN), &["--from", "fixtures/demo", "--now", NOW, "--format", "json"])
+        nhi_gitlab(
+            "scan",
+            &url,
+            Some(TOKEN),
+            &["--from", "fixtures/demo", "--now", NOW, "--format", "json"],
+        )
     })
     .await
     .expect("run");
     assert_eq!(r.code, 2, "{}", r.stderr);
     let report: Value = serde_json::from_str(&r.stdout).expect("json");
-    assert!(report["identities"].as_array().is_some_and(|i| !i.is_empty()), "the AWS files still report");
+    assert!(
+        report["identities"]
+            .as_array()
+            .is_some_and(|i| !i.is_empty()),
+        "the AWS files still report"
+    );
     assert!(!r.stderr.contains(TOKEN) && !r.stdout.contains(TOKEN));
 }
 
@@ -517,26 +619,47 @@ fn no_token_and_no_planted_secret_appears_in_any_output() {
     let scenario = runtime.block_on(Scenario::start(Options::default()));
     let url = scenario.url();
     let clean = |what: &str, text: &str| {
-        assert!(!text.contains(TOKEN) && !text.contains("SCENARIO2222"), "token in {what}");
+        assert!(
+            !text.contains(TOKEN) && !text.contains("SCENARIO2222"),
+            "token in {what}"
+        );
         for secret in PLANTED {
             assert!(!text.contains(secret), "{secret} in {what}");
         }
     };
-    for format in ["table", "json", "ndjson", "csv", "sarif", "html", "markdown", "ocsf"] {
-        let r = nhi_gitlab("scan", &url, Some(TOKEN), &["--now", NOW, "--format", format, "-vv"]);
+    for format in [
+        "table", "json", "ndjson", "csv", "sarif", "html", "markdown", "ocsf",
+    ] {
+        let r = nhi_gitlab(
+            "scan",
+            &url,
+            Some(TOKEN),
+            &["--now", NOW, "--format", format, "-vv"],
+        );
         // 2: the scenario's refusing project leaves some kinds partial (said in the report).
         assert_eq!(r.code, 2, "{format}: {}", r.stderr);
-        assert!(!r.stdout.is_empty(), "{format}: the report is still written");
+        assert!(
+            !r.stdout.is_empty(),
+            "{format}: the report is still written"
+        );
         clean(&format!("{format} stdout"), &r.stdout);
         clean(&format!("{format} stderr"), &r.stderr);
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("inv.json");
-    let r = nhi_gitlab("collect", &url, Some(TOKEN), &["--output", file.to_str().expect("path")]);
+    let r = nhi_gitlab(
+        "collect",
+        &url,
+        Some(TOKEN),
+        &["--output", file.to_str().expect("path")],
+    );
     assert_eq!(r.code, 2, "{}", r.stderr);
     let saved = read(&file);
     clean("the saved inventory", &saved);
-    assert!(saved.contains("AWS_SECRET_ACCESS_KEY"), "the key is kept, the value is not");
+    assert!(
+        saved.contains("AWS_SECRET_ACCESS_KEY"),
+        "the key is kept, the value is not"
+    );
 }
 
 #[test]
@@ -552,7 +675,9 @@ fn a_missing_token_names_the_variable() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_shipped_gitlab_fixture_is_this_scenario() {
     let scenario = Scenario::start(Options::default()).await;
-    let mut inventory = scenario.collect(Arc::new(TestClock::default()), false).await;
+    let mut inventory = scenario
+        .collect(Arc::new(TestClock::default()), false)
+        .await;
     inventory.sort();
     let text = serde_json::to_string_pretty(&inventory)
         .expect("json")

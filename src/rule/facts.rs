@@ -80,20 +80,36 @@ pub const GITLAB_TOKENS: &[&str] = &[
 /// a key's id or a public part (`*_KEY_ID`, `PUBLIC_KEY`) do not.
 pub fn credential_like_key(key: &str) -> bool {
     let upper = key.to_ascii_uppercase();
-    let words: Vec<&str> = upper.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> = upper
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
     let Some(last) = words.last() else {
         return false;
     };
-    if words.contains(&"PUBLIC") || matches!(*last, "ID" | "NAME" | "URL" | "PATH" | "FILE" | "REGION") {
+    if words.contains(&"PUBLIC")
+        || matches!(*last, "ID" | "NAME" | "URL" | "PATH" | "FILE" | "REGION")
+    {
         return false;
     }
     const SECRET_WORDS: &[&str] = &[
-        "TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASS", "PWD", "APIKEY", "CREDENTIAL", "CREDENTIALS",
-        "PAT", "DSN",
+        "TOKEN",
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "PASS",
+        "PWD",
+        "APIKEY",
+        "CREDENTIAL",
+        "CREDENTIALS",
+        "PAT",
+        "DSN",
     ];
     *last == "KEY"
         || words.iter().any(|w| SECRET_WORDS.contains(w))
-        || words.iter().any(|w| w.contains("PASSWORD") || w.ends_with("TOKEN") || w.ends_with("SECRET"))
+        || words
+            .iter()
+            .any(|w| w.contains("PASSWORD") || w.ends_with("TOKEN") || w.ends_with("SECRET"))
 }
 
 /// Whether an access level (`read`, `write`, `admin`) can change things.
@@ -157,7 +173,14 @@ mod gitlab_tests {
         ] {
             assert!(credential_like_key(k), "{k}");
         }
-        for k in ["AWS_ACCESS_KEY_ID", "REGION", "SSH_PUBLIC_KEY", "KEY_NAME", "DOCKER_IMAGE", "KEYCLOAK_URL"] {
+        for k in [
+            "AWS_ACCESS_KEY_ID",
+            "REGION",
+            "SSH_PUBLIC_KEY",
+            "KEY_NAME",
+            "DOCKER_IMAGE",
+            "KEYCLOAK_URL",
+        ] {
             assert!(!credential_like_key(k), "{k}");
         }
     }

@@ -55,11 +55,16 @@ impl crate::rule::Rule for Rule {
             format!(
                 "{}'s bot user{} has the {} role ({level}).",
                 s.identity.name,
-                f.user.as_deref().map(|u| format!(" @{u}")).unwrap_or_default(),
+                f.user
+                    .as_deref()
+                    .map(|u| format!(" @{u}"))
+                    .unwrap_or_default(),
                 role(level)
             ),
         )
-        .evidence(json!({"access_level": level, "role": role(level), "bot_user": f.user, "path": f.path}))]
+        .evidence(
+            json!({"access_level": level, "role": role(level), "bot_user": f.user, "path": f.path}),
+        )]
     }
 }
 

@@ -59,7 +59,10 @@ impl crate::rule::Rule for Rule {
         }
         vec![Finding::new(
             &META,
-            format!("CI/CD variable {} is not masked, and {why}.", s.identity.name),
+            format!(
+                "CI/CD variable {} is not masked, and {why}.",
+                s.identity.name
+            ),
         )
         .evidence(json!({
             "key": key,

@@ -60,7 +60,10 @@ impl crate::rule::Rule for Rule {
         };
         vec![Finding::new(
             &META,
-            format!("CI/CD variable {} is not protected: {reach} ({why}).", s.identity.name),
+            format!(
+                "CI/CD variable {} is not protected: {reach} ({why}).",
+                s.identity.name
+            ),
         )
         .evidence(json!({
             "key": key,

@@ -48,8 +48,11 @@ impl crate::rule::Rule for Rule {
             .clone()
             .or(f.path.clone())
             .unwrap_or_else(|| "its projects".into());
-        vec![Finding::new(&META, format!("Deploy key {} can push to {to}.", s.identity.name))
-            .evidence(json!({"can_push": true, "project": f.path, "can_push_to": targets}))]
+        vec![Finding::new(
+            &META,
+            format!("Deploy key {} can push to {to}.", s.identity.name),
+        )
+        .evidence(json!({"can_push": true, "project": f.path, "can_push_to": targets}))]
     }
 }
 

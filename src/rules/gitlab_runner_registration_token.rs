@@ -64,11 +64,21 @@ mod tests {
             path: Some("acme/web".into()),
             ..Default::default()
         };
-        let mut c = gitlab(kinds::GITLAB_RUNNER_REGISTRATION_TOKEN, 10, LastUsed::Unknown, facts);
+        let mut c = gitlab(
+            kinds::GITLAB_RUNNER_REGISTRATION_TOKEN,
+            10,
+            LastUsed::Unknown,
+            facts,
+        );
         assert_eq!(c.run(&super::Rule).len(), 1);
         c.identity.credentials[0].status = CredentialStatus::Revoked;
         assert!(c.run(&super::Rule).is_empty());
-        let runner = gitlab(kinds::GITLAB_RUNNER, 10, LastUsed::Unknown, GitlabFacts::default());
+        let runner = gitlab(
+            kinds::GITLAB_RUNNER,
+            10,
+            LastUsed::Unknown,
+            GitlabFacts::default(),
+        );
         assert!(runner.run(&super::Rule).is_empty());
     }
 }

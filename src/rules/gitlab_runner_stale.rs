@@ -45,7 +45,9 @@ impl crate::rule::Rule for Rule {
             Some(_) => u
                 .message(&s.identity.name, "")
                 .replace("was last used", "last contacted GitLab"),
-            None => u.message(&s.identity.name, "it was created").replace("been used", "contacted GitLab"),
+            None => u
+                .message(&s.identity.name, "it was created")
+                .replace("been used", "contacted GitLab"),
         };
         vec![Finding::new(&META, message).evidence(json!({
             "runner_type": f.runner_type,
@@ -71,7 +73,11 @@ mod tests {
     fn fires_on_old_contact_and_old_never_contacted() {
         let f = run(400, LastUsed::At(days_ago(200)));
         assert_eq!(f.len(), 1);
-        assert!(f[0].message.contains("last contacted GitLab"), "{}", f[0].message);
+        assert!(
+            f[0].message.contains("last contacted GitLab"),
+            "{}",
+            f[0].message
+        );
         assert_eq!(run(400, LastUsed::Never).len(), 1);
     }
 

@@ -100,12 +100,29 @@ mod tests {
     #[test]
     fn fires_on_broad_scopes_of_automation() {
         assert_eq!(run(kinds::GITLAB_PROJECT_ACCESS_TOKEN, &["api"], "bot"), 1);
-        assert_eq!(run(kinds::GITLAB_PERSONAL_ACCESS_TOKEN, &["read_api", "sudo"], "service_account"), 1);
+        assert_eq!(
+            run(
+                kinds::GITLAB_PERSONAL_ACCESS_TOKEN,
+                &["read_api", "sudo"],
+                "service_account"
+            ),
+            1
+        );
     }
 
     #[test]
     fn quiet_on_narrow_scopes_and_humans() {
-        assert_eq!(run(kinds::GITLAB_GROUP_ACCESS_TOKEN, &["read_api", "read_repository"], "bot"), 0);
-        assert_eq!(run(kinds::GITLAB_PERSONAL_ACCESS_TOKEN, &["api"], "human"), 0);
+        assert_eq!(
+            run(
+                kinds::GITLAB_GROUP_ACCESS_TOKEN,
+                &["read_api", "read_repository"],
+                "bot"
+            ),
+            0
+        );
+        assert_eq!(
+            run(kinds::GITLAB_PERSONAL_ACCESS_TOKEN, &["api"], "human"),
+            0
+        );
     }
 }

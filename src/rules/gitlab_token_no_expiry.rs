@@ -60,14 +60,18 @@ impl crate::rule::Rule for Rule {
                         day(expires)
                     ),
                 };
-                Some(Finding::new(&META, message).credential(&c.id).evidence(json!({
-                    "credential": c.id,
-                    "kind": c.kind,
-                    "created_at": created.map(rfc3339),
-                    "expires_at": c.expires.at().map(rfc3339),
-                    "never_expires": lifetime == Lifetime::Never,
-                    "max_lifetime_days": max,
-                })))
+                Some(
+                    Finding::new(&META, message)
+                        .credential(&c.id)
+                        .evidence(json!({
+                            "credential": c.id,
+                            "kind": c.kind,
+                            "created_at": created.map(rfc3339),
+                            "expires_at": c.expires.at().map(rfc3339),
+                            "never_expires": lifetime == Lifetime::Never,
+                            "max_lifetime_days": max,
+                        })),
+                )
             })
             .collect()
     }
@@ -89,16 +93,37 @@ mod tests {
     fn fires_on_no_expiry_and_far_expiry() {
         let active = CredentialStatus::Active;
         assert_eq!(run(kinds::GITLAB_DEPLOY_TOKEN, Expiry::Never, active), 1);
-        assert_eq!(run(kinds::GITLAB_PERSONAL_ACCESS_TOKEN, Expiry::At(days_ago(-800)), active), 1);
+        assert_eq!(
+            run(
+                kinds::GITLAB_PERSONAL_ACCESS_TOKEN,
+                Expiry::At(days_ago(-800)),
+                active
+            ),
+            1
+        );
         assert_eq!(run(kinds::GITLAB_DEPLOY_KEY, Expiry::Never, active), 1);
     }
 
     #[test]
     fn quiet_on_bounded_unknown_or_revoked() {
         let active = CredentialStatus::Active;
-        assert_eq!(run(kinds::GITLAB_PROJECT_ACCESS_TOKEN, Expiry::At(days_ago(-300)), active), 0);
+        assert_eq!(
+            run(
+                kinds::GITLAB_PROJECT_ACCESS_TOKEN,
+                Expiry::At(days_ago(-300)),
+                active
+            ),
+            0
+        );
         assert_eq!(run(kinds::GITLAB_TRIGGER_TOKEN, Expiry::Unknown, active), 0);
-        assert_eq!(run(kinds::GITLAB_GROUP_ACCESS_TOKEN, Expiry::Never, CredentialStatus::Revoked), 0);
+        assert_eq!(
+            run(
+                kinds::GITLAB_GROUP_ACCESS_TOKEN,
+                Expiry::Never,
+                CredentialStatus::Revoked
+            ),
+            0
+        );
         assert_eq!(run(kinds::GITLAB_CI_VARIABLE, Expiry::Never, active), 0);
     }
 }

@@ -48,14 +48,18 @@ impl crate::rule::Rule for Rule {
                 let since = c.created_at.or(s.identity.created_at);
                 let message = Unused::judge(ctx, c.last_used, since, limit)?
                     .message(&s.identity.name, "it was created");
-                Some(Finding::new(&META, message).credential(&c.id).evidence(json!({
-                    "credential": c.id,
-                    "kind": c.kind,
-                    "created_at": since.map(rfc3339),
-                    "last_used_at": c.last_used.at().map(rfc3339),
-                    "never_used": c.last_used == LastUsed::Never,
-                    "threshold_days": limit,
-                })))
+                Some(
+                    Finding::new(&META, message)
+                        .credential(&c.id)
+                        .evidence(json!({
+                            "credential": c.id,
+                            "kind": c.kind,
+                            "created_at": since.map(rfc3339),
+                            "last_used_at": c.last_used.at().map(rfc3339),
+                            "never_used": c.last_used == LastUsed::Never,
+                            "threshold_days": limit,
+                        })),
+                )
             })
             .collect()
     }
@@ -67,20 +71,41 @@ mod tests {
     use nhi_api::{kinds, GitlabFacts, LastUsed};
 
     fn run(kind: &str, age: i64, used: LastUsed) -> usize {
-        gitlab(kind, age, used, GitlabFacts::default()).run(&super::Rule).len()
+        gitlab(kind, age, used, GitlabFacts::default())
+            .run(&super::Rule)
+            .len()
     }
 
     #[test]
     fn fires_on_old_use_and_old_never_used() {
-        assert_eq!(run(kinds::GITLAB_TRIGGER_TOKEN, 400, LastUsed::At(days_ago(200))), 1);
-        assert_eq!(run(kinds::GITLAB_PROJECT_ACCESS_TOKEN, 200, LastUsed::Never), 1);
+        assert_eq!(
+            run(
+                kinds::GITLAB_TRIGGER_TOKEN,
+                400,
+                LastUsed::At(days_ago(200))
+            ),
+            1
+        );
+        assert_eq!(
+            run(kinds::GITLAB_PROJECT_ACCESS_TOKEN, 200, LastUsed::Never),
+            1
+        );
     }
 
     #[test]
     fn quiet_on_recent_new_or_unknown() {
-        assert_eq!(run(kinds::GITLAB_TRIGGER_TOKEN, 400, LastUsed::At(days_ago(5))), 0);
-        assert_eq!(run(kinds::GITLAB_PERSONAL_ACCESS_TOKEN, 10, LastUsed::Never), 0);
-        assert_eq!(run(kinds::GITLAB_GROUP_ACCESS_TOKEN, 400, LastUsed::Unknown), 0);
+        assert_eq!(
+            run(kinds::GITLAB_TRIGGER_TOKEN, 400, LastUsed::At(days_ago(5))),
+            0
+        );
+        assert_eq!(
+            run(kinds::GITLAB_PERSONAL_ACCESS_TOKEN, 10, LastUsed::Never),
+            0
+        );
+        assert_eq!(
+            run(kinds::GITLAB_GROUP_ACCESS_TOKEN, 400, LastUsed::Unknown),
+            0
+        );
         assert_eq!(run(kinds::GITLAB_DEPLOY_TOKEN, 400, LastUsed::Never), 0);
     }
 }
