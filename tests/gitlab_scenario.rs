@@ -177,7 +177,7 @@ fn project_route(i: usize, rest: &str, limited_429: &AtomicBool) -> ResponseTemp
             {"id": 44, "description": "forgotten", "created_at": ago(400), "last_used": ago(200),
              "token": "6f9d", "owner": {"id": 1, "username": "alice", "state": "active"}},
         ])),
-        (0 | 1 | 2, "members/all") => json_response(json!([
+        (0..=2, "members/all") => json_response(json!([
             {"id": 1, "username": "alice", "state": "active", "access_level": 40},
             {"id": 2, "username": "bob", "state": "blocked", "access_level": 30},
             {"id": 9, "username": "scanner", "state": "active", "access_level": 40},
