@@ -186,6 +186,16 @@ mod catalog_tests {
             kinds::GITHUB_CREDENTIAL_AUTHORIZATION,
             kinds::GITHUB_ACTIONS_SECRET,
             kinds::GITHUB_WORKFLOW_TOKEN,
+            kinds::GITLAB_PROJECT_ACCESS_TOKEN,
+            kinds::GITLAB_GROUP_ACCESS_TOKEN,
+            kinds::GITLAB_PERSONAL_ACCESS_TOKEN,
+            kinds::GITLAB_DEPLOY_TOKEN,
+            kinds::GITLAB_DEPLOY_KEY,
+            kinds::GITLAB_TRIGGER_TOKEN,
+            kinds::GITLAB_CI_VARIABLE,
+            kinds::GITLAB_RUNNER,
+            kinds::GITLAB_RUNNER_REGISTRATION_TOKEN,
+            kinds::GITLAB_SERVICE_ACCOUNT,
         ];
         for rule in all() {
             for kind in rule.meta().kinds {
