@@ -231,6 +231,15 @@ pub struct Thresholds {
     pub github_token_max_lifetime_days: Days,
     /// An Actions secret whose value was last set longer ago than this is due for rotation.
     pub github_secret_max_age_days: Days,
+    /// A GitLab access, personal access, trigger or deploy token (or deploy key) must expire
+    /// within this many days of its creation (GitLab caps new tokens at a year; older tokens and
+    /// self-managed settings do not).
+    pub gitlab_token_max_lifetime_days: Days,
+    /// A GitLab access, personal access or trigger token not used for this long is stale; one
+    /// never used is judged by its age.
+    pub gitlab_credential_unused_days: Days,
+    /// A GitLab runner not contacted for this long is stale.
+    pub gitlab_runner_unused_days: Days,
     /// Generic rules (kinds no provider rule judges, e.g. an external connector's): an active
     /// credential, or an identity without credentials, not used for this long (or never, and
     /// older than this) is stale.
@@ -291,6 +300,9 @@ impl Default for Thresholds {
             github_credential_unused_days: Days::new(90),
             github_token_max_lifetime_days: Days::new(366),
             github_secret_max_age_days: Days::new(365),
+            gitlab_token_max_lifetime_days: Days::new(366),
+            gitlab_credential_unused_days: Days::new(90),
+            gitlab_runner_unused_days: Days::new(90),
             credential_unused_days: Days::new(90),
             credential_max_lifetime_days: Days::new(366),
             credential_max_age_days: Days::new(365),

@@ -407,6 +407,10 @@ fn every_inventory_nhi_writes_follows_the_schema() {
             "a GitHub organization",
             vec!["--from", "fixtures/github/acme-inventory.json"],
         ),
+        (
+            "a GitLab group",
+            vec!["--from", "fixtures/gitlab/acme-inventory.json"],
+        ),
         ("an external connector", vec!["--connector", &external]),
     ];
     for (what, sources) in cases {

@@ -15,6 +15,8 @@ mod docs;
 mod external;
 mod github_prism;
 mod github_scenario;
+mod gitlab_prism;
+mod gitlab_scenario;
 mod graph;
 mod html;
 mod ocsf;

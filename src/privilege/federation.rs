@@ -191,9 +191,58 @@ fn repo_part(pattern: &str) -> Option<(&str, &str)> {
     Some((owner.split('@').next().unwrap_or(owner), repo))
 }
 
+/// The part of a GitLab subject pattern that names the project: (`acme/platform`, `web`) of
+/// `project_path:acme/platform/web:ref_type:branch:ref:main`; the namespace is `*` when the
+/// pattern leaves it open (`project_path:*`).
+fn project_part(pattern: &str) -> Option<(&str, &str)> {
+    let rest = pattern.strip_prefix("project_path:")?;
+    let path = rest.split(':').next().unwrap_or(rest);
+    Some(path.rsplit_once('/').unwrap_or((path, "*")))
+}
+
+/// Whether a scanned GitLab scope (a group, with its subgroups, or a project) holds namespace
+/// `ns`.
+fn gitlab_scanned(ns: &str, scanned_scopes: &BTreeSet<&str>) -> bool {
+    scanned_scopes
+        .iter()
+        .any(|s| ns == *s || ns.starts_with(&format!("{s}/")))
+}
+
+/// [`describe_foreign`] for GitLab CI subjects (`project_path:GROUP/PROJECT:...`).
+fn describe_foreign_gitlab(
+    ns: &str,
+    project: &str,
+    scanned_scopes: &BTreeSet<&str>,
+) -> (String, bool) {
+    if ns.contains(['*', '?']) {
+        return ("any project on the GitLab instance".to_string(), true);
+    }
+    if !gitlab_scanned(ns, scanned_scopes) {
+        return (
+            format!("project {ns}/{project} (group {ns} not scanned)"),
+            true,
+        );
+    }
+    if project.contains(['*', '?']) {
+        return (
+            format!(
+                "anyone who may create a project in {ns} (a new project has no protected branches)"
+            ),
+            false,
+        );
+    }
+    (
+        format!("project {ns}/{project}, which {ns} does not have (or nhi could not read): whoever creates it gets in"),
+        false,
+    )
+}
+
 /// Describe a trusted subject no scanned workload can present: who it is open to, and whether
 /// that lies outside the scanned estate.
 fn describe_foreign(pattern: &str, scanned_scopes: &BTreeSet<&str>) -> (String, bool) {
+    if let Some((ns, project)) = project_part(pattern) {
+        return describe_foreign_gitlab(ns, project, scanned_scopes);
+    }
     let Some((owner, repo)) = repo_part(pattern) else {
         return (
             format!("any workload whose token subject matches {pattern}"),
@@ -265,6 +314,15 @@ fn narrowing_gate(template: &str, subject: &str) -> Option<String> {
 
 /// What may guard a named environment or branch of a repository nhi did not read.
 fn unread_gate(pattern: &str) -> Option<String> {
+    if let Some(rest) = pattern.strip_prefix("project_path:") {
+        let branch = rest.split(":ref_type:branch:ref:").nth(1)?;
+        if branch.contains(['*', '?', ':']) {
+            return None;
+        }
+        return Some(format!(
+            "only jobs of branch {branch}, whose protection nhi could not read"
+        ));
+    }
     let (_, context) = pattern.strip_prefix("repo:")?.split_once(':')?;
     if context.contains(['*', '?']) {
         return None;
@@ -633,6 +691,9 @@ fn role_edges(
                     let open_beyond = repo_part(v).is_some_and(|(owner, repo)| {
                         owner.contains(['*', '?'])
                             || (scopes.contains(owner) && repo.contains(['*', '?']))
+                    }) || project_part(v).is_some_and(|(ns, project)| {
+                        ns.contains(['*', '?'])
+                            || (gitlab_scanned(ns, scopes) && project.contains(['*', '?']))
                     });
                     if answered.contains(v.as_str()) && !open_beyond {
                         continue;
@@ -685,6 +746,36 @@ mod tests {
             "repo:acme/*",
             "repo:acme/web:environment:*"
         ));
+    }
+
+    #[test]
+    fn gitlab_subjects_are_described_by_group_and_project() {
+        let scopes = BTreeSet::from(["acme"]);
+        assert_eq!(
+            describe_foreign("project_path:*:ref_type:branch:ref:main", &scopes),
+            ("any project on the GitLab instance".to_string(), true)
+        );
+        assert!(describe_foreign("project_path:other/web:ref_type:branch:ref:main", &scopes).1);
+        let (who, foreign) = describe_foreign(
+            "project_path:acme/platform/*:ref_type:branch:ref:main",
+            &scopes,
+        );
+        assert!(
+            !foreign && who.contains("create a project in acme/platform"),
+            "{who}"
+        );
+        let (who, foreign) =
+            describe_foreign("project_path:acme/gone:ref_type:branch:ref:main", &scopes);
+        assert!(!foreign && who.contains("whoever creates it"), "{who}");
+        assert_eq!(
+            unread_gate("project_path:other/web:ref_type:branch:ref:main").as_deref(),
+            Some("only jobs of branch main, whose protection nhi could not read")
+        );
+        // GitHub subjects are described as before.
+        assert_eq!(
+            describe_foreign("repo:*:ref:refs/heads/main", &scopes),
+            ("any repository on GitHub".to_string(), true)
+        );
     }
 
     #[test]

@@ -57,6 +57,61 @@ pub fn github(identity: &Identity) -> Option<&GithubFacts> {
     }
 }
 
+/// The GitLab facts of an identity.
+pub fn gitlab(identity: &Identity) -> Option<&nhi_api::GitlabFacts> {
+    match &identity.native {
+        Native::Gitlab(f) => Some(f),
+        _ => None,
+    }
+}
+
+/// GitLab tokens that software authenticates with (access, personal access, deploy and trigger
+/// tokens).
+pub const GITLAB_TOKENS: &[&str] = &[
+    kinds::GITLAB_PROJECT_ACCESS_TOKEN,
+    kinds::GITLAB_GROUP_ACCESS_TOKEN,
+    kinds::GITLAB_PERSONAL_ACCESS_TOKEN,
+    kinds::GITLAB_DEPLOY_TOKEN,
+    kinds::GITLAB_TRIGGER_TOKEN,
+];
+
+/// Whether a CI/CD variable's key says it holds a credential: `*_TOKEN`, `*_KEY`, `*_SECRET`,
+/// `*PASSWORD*`, `AWS_SECRET_ACCESS_KEY`, ... (whole words of the key, any case). Keys that name
+/// a key's id or a public part (`*_KEY_ID`, `PUBLIC_KEY`) do not.
+pub fn credential_like_key(key: &str) -> bool {
+    let upper = key.to_ascii_uppercase();
+    let words: Vec<&str> = upper
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let Some(last) = words.last() else {
+        return false;
+    };
+    if words.contains(&"PUBLIC")
+        || matches!(*last, "ID" | "NAME" | "URL" | "PATH" | "FILE" | "REGION")
+    {
+        return false;
+    }
+    const SECRET_WORDS: &[&str] = &[
+        "TOKEN",
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "PASS",
+        "PWD",
+        "APIKEY",
+        "CREDENTIAL",
+        "CREDENTIALS",
+        "PAT",
+        "DSN",
+    ];
+    *last == "KEY"
+        || words.iter().any(|w| SECRET_WORDS.contains(w))
+        || words
+            .iter()
+            .any(|w| w.contains("PASSWORD") || w.ends_with("TOKEN") || w.ends_with("SECRET"))
+}
+
 /// Whether an access level (`read`, `write`, `admin`) can change things.
 pub fn is_write(access: &str) -> bool {
     matches!(access, "write" | "admin")
@@ -100,3 +155,33 @@ pub const CALLER_RESTRICTING_KEYS: &[&str] = &[
     "aws:SourceOrgID",
     "sts:ExternalId",
 ];
+
+#[cfg(test)]
+mod gitlab_tests {
+    use super::credential_like_key;
+
+    #[test]
+    fn credential_keys() {
+        for k in [
+            "AWS_SECRET_ACCESS_KEY",
+            "NPM_TOKEN",
+            "DEPLOY_KEY",
+            "DB_PASSWORD",
+            "SLACK_WEBHOOK_SECRET",
+            "GITLAB_PAT",
+            "ci_job_token",
+        ] {
+            assert!(credential_like_key(k), "{k}");
+        }
+        for k in [
+            "AWS_ACCESS_KEY_ID",
+            "REGION",
+            "SSH_PUBLIC_KEY",
+            "KEY_NAME",
+            "DOCKER_IMAGE",
+            "KEYCLOAK_URL",
+        ] {
+            assert!(!credential_like_key(k), "{k}");
+        }
+    }
+}

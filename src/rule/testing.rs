@@ -113,6 +113,37 @@ pub fn external(
     Case::of(identity)
 }
 
+/// A GitLab identity of `kind` in group `acme`, created `created_days_ago`, with one active
+/// credential used as `last_used`, and the given facts.
+pub fn gitlab(
+    kind: &str,
+    created_days_ago: i64,
+    last_used: LastUsed,
+    facts: nhi_api::GitlabFacts,
+) -> Case {
+    let mut identity = Identity::new(
+        providers::GITLAB,
+        kind,
+        format!("gitlab:acme/web/{kind}/1"),
+        "acme/web: thing",
+    );
+    identity.scope = "acme".into();
+    identity.created_at = Some(days_ago(created_days_ago));
+    identity.last_used = last_used;
+    identity.tags_known = false;
+    identity.credentials.push(Credential {
+        id: "1".into(),
+        kind: kind.into(),
+        status: CredentialStatus::Active,
+        created_at: Some(days_ago(created_days_ago)),
+        last_used,
+        expires: Expiry::Unknown,
+        details: Default::default(),
+    });
+    identity.native = Native::Gitlab(facts);
+    Case::of(identity)
+}
+
 pub struct Case {
     pub identity: Identity,
     pub inventory: Inventory,

@@ -42,6 +42,16 @@ mod github_pat_broad_access;
 mod github_secret_not_rotated;
 mod github_token_no_expiry;
 mod github_workflow_token_write;
+mod gitlab_bot_high_access_level;
+mod gitlab_ci_variable_unmasked;
+mod gitlab_ci_variable_unprotected;
+mod gitlab_deploy_key_push;
+mod gitlab_owner_departed;
+mod gitlab_runner_registration_token;
+mod gitlab_runner_stale;
+mod gitlab_token_broad_scope;
+mod gitlab_token_no_expiry;
+mod gitlab_token_unused;
 mod pipeline_path_to_admin;
 mod pipeline_path_to_sensitive;
 
@@ -88,6 +98,16 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &generic_not_rotated::Rule,
         &generic_no_owner::Rule,
         &generic_owner_departed::Rule,
+        &gitlab_token_no_expiry::Rule,
+        &gitlab_token_unused::Rule,
+        &gitlab_token_broad_scope::Rule,
+        &gitlab_bot_high_access_level::Rule,
+        &gitlab_deploy_key_push::Rule,
+        &gitlab_owner_departed::Rule,
+        &gitlab_ci_variable_unprotected::Rule,
+        &gitlab_ci_variable_unmasked::Rule,
+        &gitlab_runner_registration_token::Rule,
+        &gitlab_runner_stale::Rule,
     ]
 }
 
@@ -182,6 +202,16 @@ mod catalog_tests {
             kinds::GITHUB_CREDENTIAL_AUTHORIZATION,
             kinds::GITHUB_ACTIONS_SECRET,
             kinds::GITHUB_WORKFLOW_TOKEN,
+            kinds::GITLAB_PROJECT_ACCESS_TOKEN,
+            kinds::GITLAB_GROUP_ACCESS_TOKEN,
+            kinds::GITLAB_PERSONAL_ACCESS_TOKEN,
+            kinds::GITLAB_DEPLOY_TOKEN,
+            kinds::GITLAB_DEPLOY_KEY,
+            kinds::GITLAB_TRIGGER_TOKEN,
+            kinds::GITLAB_CI_VARIABLE,
+            kinds::GITLAB_RUNNER,
+            kinds::GITLAB_RUNNER_REGISTRATION_TOKEN,
+            kinds::GITLAB_SERVICE_ACCOUNT,
         ];
         for rule in all() {
             let Kinds::Only(kinds) = rule.meta().kinds else {

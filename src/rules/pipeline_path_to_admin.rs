@@ -21,7 +21,7 @@ static META: RuleMeta = RuleMeta {
     title: "CI pipeline can become an administrator",
     category: Category::Exposure,
     severity: Severity::Critical,
-    providers: &["aws", "github"],
+    providers: &["aws", "github", "gitlab"],
     kinds: Kinds::Only(&[kinds::IAM_ROLE]),
     owasp: &[Owasp::InsecureCloudDeployment, Owasp::Overprivileged],
     cis: &[],

@@ -14,7 +14,7 @@ static META: RuleMeta = RuleMeta {
     title: "CI pipeline can reach sensitive services",
     category: Category::Exposure,
     severity: Severity::High,
-    providers: &["aws", "github"],
+    providers: &["aws", "github", "gitlab"],
     kinds: Kinds::Only(&[kinds::IAM_ROLE]),
     owasp: &[Owasp::InsecureCloudDeployment, Owasp::Overprivileged],
     cis: &[],

@@ -77,6 +77,7 @@ macro_rules! plugs {
 plugs!(
     aws::AwsArgs,
     github::GithubArgs,
+    gitlab::GitlabArgs,
     ai::AiArgs,
     external::ExternalArgs
 );

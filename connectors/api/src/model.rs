@@ -11,6 +11,7 @@ pub mod providers {
     pub const OPENAI: &str = "openai";
     pub const ANTHROPIC: &str = "anthropic";
     pub const GITHUB: &str = "github";
+    pub const GITLAB: &str = "gitlab";
 }
 
 /// Identity kinds used in [`Identity::kind`].
@@ -41,6 +42,26 @@ pub mod kinds {
     pub const GITHUB_ACTIONS_SECRET: &str = "github_actions_secret";
     /// The organization's Actions workflow token (`GITHUB_TOKEN`) defaults.
     pub const GITHUB_WORKFLOW_TOKEN: &str = "github_workflow_token";
+    /// A project access token (and the bot user behind it).
+    pub const GITLAB_PROJECT_ACCESS_TOKEN: &str = "gitlab_project_access_token";
+    /// A group access token (and the bot user behind it).
+    pub const GITLAB_GROUP_ACCESS_TOKEN: &str = "gitlab_group_access_token";
+    /// A personal access token of a bot, service-account or human user.
+    pub const GITLAB_PERSONAL_ACCESS_TOKEN: &str = "gitlab_personal_access_token";
+    /// A deploy token of a project, a group or the instance.
+    pub const GITLAB_DEPLOY_TOKEN: &str = "gitlab_deploy_token";
+    /// An SSH deploy key enabled on a project (or an instance deploy key).
+    pub const GITLAB_DEPLOY_KEY: &str = "gitlab_deploy_key";
+    /// A pipeline trigger token of a project.
+    pub const GITLAB_TRIGGER_TOKEN: &str = "gitlab_trigger_token";
+    /// A CI/CD variable of a project, a group or the instance (never its value).
+    pub const GITLAB_CI_VARIABLE: &str = "gitlab_ci_variable";
+    /// A runner (instance, group or project type) and its authentication token.
+    pub const GITLAB_RUNNER: &str = "gitlab_runner";
+    /// A project's or group's runner registration token, still enabled (deprecated flow).
+    pub const GITLAB_RUNNER_REGISTRATION_TOKEN: &str = "gitlab_runner_registration_token";
+    /// A service account user (group or instance).
+    pub const GITLAB_SERVICE_ACCOUNT: &str = "gitlab_service_account";
 }
 
 /// Credential kinds used in [`Credential::kind`].
@@ -55,6 +76,14 @@ pub mod credential_kinds {
     pub const GITHUB_CLASSIC_PAT: &str = "github_classic_pat";
     pub const GITHUB_SSH_KEY: &str = "github_ssh_key";
     pub const GITHUB_ACTIONS_SECRET: &str = "github_actions_secret";
+    pub const GITLAB_ACCESS_TOKEN: &str = "gitlab_access_token";
+    pub const GITLAB_PERSONAL_ACCESS_TOKEN: &str = "gitlab_personal_access_token";
+    pub const GITLAB_DEPLOY_TOKEN: &str = "gitlab_deploy_token";
+    pub const GITLAB_DEPLOY_KEY: &str = "gitlab_deploy_key";
+    pub const GITLAB_TRIGGER_TOKEN: &str = "gitlab_trigger_token";
+    pub const GITLAB_CI_VARIABLE: &str = "gitlab_ci_variable";
+    pub const GITLAB_RUNNER_TOKEN: &str = "gitlab_runner_token";
+    pub const GITLAB_RUNNER_REGISTRATION_TOKEN: &str = "gitlab_runner_registration_token";
 }
 
 /// When something was last used, as far as the source can tell.
@@ -359,6 +388,9 @@ pub enum Native {
     AiKey(AiKey),
     /// A GitHub identity (app installation, deploy key, token, Actions secret, workflow token).
     Github(GithubFacts),
+    /// A GitLab identity (access, deploy and trigger tokens, deploy keys, CI/CD variables,
+    /// runners, service accounts).
+    Gitlab(GitlabFacts),
     /// An OpenAI project service account.
     AiServiceAccount {
         project_id: String,
@@ -454,6 +486,63 @@ pub struct GithubFacts {
     /// match on `sub` depend on it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub oidc_sub_claim_keys: Vec<String>,
+}
+
+/// Facts about a GitLab identity that its rules read. Fields a kind does not have stay empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct GitlabFacts {
+    /// `project`, `group` or `instance`: where the identity is defined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// Full path of the project (`acme/platform/web`) or group (`acme/platform`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Token scopes (`api`, `read_repository`, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
+    /// Access level of a project or group access token's bot: 10 Guest ... 40 Maintainer,
+    /// 50 Owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_level: Option<u32>,
+    /// Username of the user a token acts as (a project or group token's bot user, a PAT's
+    /// owner).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// `bot`, `service_account` or `human`, for the user a token acts as, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_type: Option<String>,
+    /// Deploy keys: whether the key can push.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can_push: Option<bool>,
+    /// CI/CD variables: the key (never the value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variable_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub masked: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protected: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment_scope: Option<String>,
+    /// `env_var` or `file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variable_type: Option<String>,
+    /// Whether the variable's value had the shape of a known credential (an AWS access key
+    /// id, a GitLab token prefix, a private key) when it was read. Judged at read time; the
+    /// value itself is never kept. `None` when the API did not return a value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_looks_like_credential: Option<bool>,
+    /// Runners: `instance_type`, `group_type` or `project_type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runner_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused: Option<bool>,
+    /// Runners: `online`, `offline`, `stale` or `never_contacted`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
 }
 
 /// Something that runs code and can present an identity token its provider issues to another

@@ -520,3 +520,92 @@ fn a_service_account_of_an_eks_cluster_joins_the_same_way() {
     assert_eq!(f.evidence["ways_in"].as_array().map(Vec::len), Some(1));
     assert_eq!(f.evidence["ways_in"][0]["workload"], "k8s:prod/ci/deployer");
 }
+
+/// GitLab CI: group `acme` with `acme/web` (main protected for Maintainers) as the GitLab
+/// connector's own normalizer describes it, against roles trusting gitlab.com.
+mod gitlab {
+    use super::*;
+    use nhi_gitlab::normalize::{workloads, ProjectData, ScopeData};
+    use nhi_gitlab::types::ProtectedBranch;
+
+    const GITLAB: &str = "arn:aws:iam::111111111111:oidc-provider/gitlab.com";
+
+    fn acme() -> Vec<Workload> {
+        let main: ProtectedBranch = serde_json::from_value(json!({
+            "name": "main",
+            "push_access_levels": [{"access_level": 40}],
+            "merge_access_levels": [{"access_level": 40}],
+        }))
+        .expect("branch");
+        workloads(&ScopeData {
+            scope: "acme".into(),
+            url: "https://gitlab.com".into(),
+            projects: vec![ProjectData {
+                path: "acme/web".into(),
+                id: 7,
+                protected_branches: Some(vec![main]),
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+    }
+
+    fn role(sub: serde_json::Value) -> Case {
+        let mut c = Case::role("deploy-gitlab")
+            .policy(PermissionSource::Inline, "p", ADMIN)
+            .trust(
+                &json!({"Statement": {
+                    "Sid": "GitLabCI",
+                    "Effect": "Allow",
+                    "Principal": {"Federated": GITLAB},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {
+                        "StringEquals": {"gitlab.com:aud": "https://gitlab.com"},
+                        "StringLike": {"gitlab.com:sub": sub},
+                    },
+                }})
+                .to_string(),
+            );
+        for w in acme() {
+            c = c.workload(w);
+        }
+        c
+    }
+
+    #[test]
+    fn any_branch_pipeline_of_a_project_becomes_admin() {
+        let f = one(role(json!("project_path:acme/web:ref_type:branch:ref:*")).run(&Rule));
+        assert_eq!(f.severity, Severity::Critical);
+        assert!(
+            f.message.starts_with(
+                "anyone who can push a branch to acme/web (Developer role) [project_path:acme/web:ref_type:branch:ref:*] →[OIDC, trust GitLabCI]→ deploy-gitlab (admin)."
+            ),
+            "{}",
+            f.message
+        );
+    }
+
+    #[test]
+    fn a_protected_branch_is_a_gate_and_another_project_is_not_a_way_in() {
+        let f = one(role(json!("project_path:acme/web:ref_type:branch:ref:main")).run(&Rule));
+        assert_eq!(f.severity, Severity::High, "{}", f.message);
+        assert!(f.message.contains("protected branch main"), "{}", f.message);
+        assert!(
+            role(json!("project_path:acme/api:ref_type:branch:ref:main"))
+                .run(&Rule)
+                .iter()
+                .all(|f| !f.message.contains("acme/web (Developer"))
+        );
+    }
+
+    #[test]
+    fn any_project_on_gitlab_is_outside_the_scan() {
+        let f = one(role(json!("project_path:*")).run(&Rule));
+        assert_eq!(f.severity, Severity::Critical);
+        assert!(
+            f.message.contains("any project on the GitLab instance"),
+            "{}",
+            f.message
+        );
+    }
+}
