@@ -388,7 +388,7 @@ fn every_inventory_nhi_writes_follows_the_schema() {
         "snowflake",
         &[snowflake_user("svc_a", 30, 1, json!("never"), true)],
     );
-    let cases: [(&str, Vec<&str>); 5] = [
+    let cases: [(&str, Vec<&str>); 6] = [
         ("the demo (AWS exports)", vec!["--from", "fixtures/demo"]),
         (
             "an AWS organization export",
