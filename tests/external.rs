@@ -417,7 +417,10 @@ fn every_inventory_nhi_writes_follows_the_schema() {
         let mut args = vec!["collect"];
         args.extend(sources);
         let r = run(&args);
-        assert_eq!(r.code, 0, "{what}: {}", r.stderr);
+        // The GitLab scenario plants refusals (a 403 project, Free-tier service accounts): its
+        // inventory records partial sources, and collect says so with exit 2.
+        let expected = if what.contains("GitLab") { 2 } else { 0 };
+        assert_eq!(r.code, expected, "{what}: {}", r.stderr);
         assert_valid_inventory(&r.stdout, what);
     }
     // An identity without a kind is refused by the schema as by nhi.
