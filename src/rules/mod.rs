@@ -37,6 +37,15 @@ mod github_pat_broad_access;
 mod github_secret_not_rotated;
 mod github_token_no_expiry;
 mod github_workflow_token_write;
+mod k8s_automount_privileged;
+mod k8s_bound_to_everyone;
+mod k8s_cluster_admin;
+mod k8s_default_service_account_granted;
+mod k8s_legacy_token;
+mod k8s_legacy_token_unused;
+mod k8s_no_owner;
+mod k8s_privilege_escalation;
+mod k8s_service_account_unused;
 mod pipeline_path_to_admin;
 mod pipeline_path_to_sensitive;
 
@@ -78,6 +87,15 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &github_owner_departed::Rule,
         &github_workflow_token_write::Rule,
         &github_actions_can_approve_prs::Rule,
+        &k8s_cluster_admin::Rule,
+        &k8s_privilege_escalation::Rule,
+        &k8s_bound_to_everyone::Rule,
+        &k8s_default_service_account_granted::Rule,
+        &k8s_automount_privileged::Rule,
+        &k8s_legacy_token::Rule,
+        &k8s_legacy_token_unused::Rule,
+        &k8s_service_account_unused::Rule,
+        &k8s_no_owner::Rule,
     ]
 }
 
@@ -166,6 +184,8 @@ mod catalog_tests {
             kinds::GITHUB_CREDENTIAL_AUTHORIZATION,
             kinds::GITHUB_ACTIONS_SECRET,
             kinds::GITHUB_WORKFLOW_TOKEN,
+            kinds::K8S_SERVICE_ACCOUNT,
+            kinds::K8S_EVERYONE,
         ];
         for rule in all() {
             for kind in rule.meta().kinds {

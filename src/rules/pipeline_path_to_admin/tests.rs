@@ -488,6 +488,7 @@ fn a_service_account_of_an_eks_cluster_joins_the_same_way() {
             except: vec![],
         }],
         claims: Default::default(),
+        annotated_role: None,
     };
     let f = one(
         Case::role("irsa-deployer")
