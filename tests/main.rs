@@ -14,6 +14,7 @@ mod github_prism;
 mod github_scenario;
 mod graph;
 mod html;
+mod k8s;
 mod ocsf;
 mod pipeline;
 mod prism_openai;

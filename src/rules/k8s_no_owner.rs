@@ -3,10 +3,10 @@
 //!
 //! The keys are the ones `ownership.owner_tag_keys` names for every provider (`owner`, `team`,
 //! ...), compared without regard to case, also after a prefix (`example.com/owner`). Not judged
-//! when the namespaces were not read.
+//! when the namespaces were not read, nor for a `default` account that holds nothing.
 
 use crate::finding::{Category, Finding, Owasp, RuleMeta, Severity};
-use crate::rule::k8s::{facts, K8S_ACCOUNTS};
+use crate::rule::k8s::{facts, is_builtin, K8S_ACCOUNTS};
 use crate::rule::{Ctx, Subject};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -50,7 +50,12 @@ impl crate::rule::Rule for Rule {
             return Vec::new();
         };
         let keys = &ctx.config.ownership.owner_tag_keys;
-        if s.owner.is_some()
+        // Kubernetes makes a `default` account in every namespace: one that holds nothing has
+        // nothing to answer for.
+        let bare_default = s.identity.name.rsplit('/').next() == Some("default")
+            && f.grants.iter().all(is_builtin);
+        if bare_default
+            || s.owner.is_some()
             || !f.namespace_known
             || owner(&s.identity.tags, keys).is_some()
             || owner(&f.namespace_tags, keys).is_some()
@@ -99,5 +104,6 @@ mod tests {
             f.namespace_known = false;
         }
         assert!(unknown.run(&super::Rule).is_empty());
+        assert!(account("ci", "default").run(&super::Rule).is_empty());
     }
 }

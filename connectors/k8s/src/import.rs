@@ -142,7 +142,7 @@ impl K8sImport {
                 &name,
                 origin,
                 format!(
-                    "{message}; {n} item(s) could not be read and were left out: {}",
+                    "{message}; {n} item(s) could not be read and were left out: {}; export it again unedited: {EXPORT_HINT}",
                     problems.join("; ")
                 ),
             )
