@@ -15,6 +15,8 @@ mod github_scenario;
 mod graph;
 mod html;
 mod k8s;
+mod k8s_live;
+mod k8s_prism;
 mod ocsf;
 mod pipeline;
 mod prism_openai;

@@ -194,6 +194,14 @@ fn repo_part(pattern: &str) -> Option<(&str, &str)> {
     Some((owner.split('@').next().unwrap_or(owner), repo))
 }
 
+/// The namespace and name of a Kubernetes service account subject
+/// (`system:serviceaccount:NS:NAME`).
+fn k8s_account(subject: &str) -> Option<(&str, &str)> {
+    subject
+        .strip_prefix("system:serviceaccount:")?
+        .split_once(':')
+}
+
 /// Describe a trusted subject no scanned workload can present: who it is open to, and whether
 /// that lies outside the scanned estate.
 fn describe_foreign(pattern: &str, scanned_scopes: &BTreeSet<&str>) -> (String, bool) {
@@ -662,7 +670,14 @@ fn role_edges(
                     if answered.contains(v.as_str()) && !open_beyond {
                         continue;
                     }
-                    let (who, foreign) = describe_foreign(v, scopes);
+                    let (who, foreign) = match k8s_account(v) {
+                        // A Kubernetes service account of a cluster that was not scanned.
+                        Some((ns, name)) => (
+                            format!("any pod that runs as service account {ns}/{name} in the cluster whose OIDC issuer is {host} (not scanned)"),
+                            true,
+                        ),
+                        None => describe_foreign(v, scopes),
+                    };
                     // A named environment or branch of a repository nhi did not read may be
                     // protected: say so, and that nhi cannot tell.
                     let gate = foreign.then(|| unread_gate(v)).flatten();

@@ -398,7 +398,7 @@ async fn list_all(
     path: &str,
     metadata_only: bool,
     page_size: u32,
-) -> Result<(Cluster, usize), ListError> {
+) -> Result<(Cluster, usize, Option<String>), ListError> {
     let mut cluster = Cluster::default();
     let mut bad = 0;
     let mut token: Option<String> = None;
@@ -433,11 +433,26 @@ async fn list_all(
         }
         cluster.kinds_read.insert(kind.to_string());
         match page.metadata.continue_.filter(|t| !t.is_empty()) {
+            // The API server never hands out the same token twice: a server that does would
+            // be followed forever.
+            Some(t) if token.as_ref() == Some(&t) => {
+                return Ok((
+                    cluster,
+                    bad,
+                    Some(format!(
+                        "the {kind} list stopped where the server answered the same continue token twice"
+                    )),
+                ))
+            }
             Some(t) => token = Some(t),
-            None => return Ok((cluster, bad)),
+            None => return Ok((cluster, bad, None)),
         }
     }
-    Ok((cluster, bad))
+    Ok((
+        cluster,
+        bad,
+        Some(format!("the {kind} list stopped after 100,000 pages")),
+    ))
 }
 
 trait ClassifyText {
@@ -508,9 +523,10 @@ async fn scan_cluster(
     let mut bad_items = 0;
     for (result, &(kind, _, _, resource)) in results.into_iter().zip(RESOURCES) {
         match result {
-            Ok((part, bad)) => {
+            Ok((part, bad, note)) => {
                 cluster.merge(part);
                 bad_items += bad;
+                problems.extend(note);
             }
             Err(ListError::Unauthorized(m)) => {
                 let mut inv = Inventory::default();
