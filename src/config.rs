@@ -231,6 +231,10 @@ pub struct Thresholds {
     pub github_token_max_lifetime_days: Days,
     /// An Actions secret whose value was last set longer ago than this is due for rotation.
     pub github_secret_max_age_days: Days,
+    /// A Kubernetes service account no workload runs as, older than this, is stale.
+    pub k8s_service_account_unused_days: Days,
+    /// A legacy service-account token last used longer ago than this is stale.
+    pub k8s_legacy_token_unused_days: Days,
     /// A GitLab access, personal access, trigger or deploy token (or deploy key) must expire
     /// within this many days of its creation (GitLab caps new tokens at a year; older tokens and
     /// self-managed settings do not).
@@ -300,6 +304,8 @@ impl Default for Thresholds {
             github_credential_unused_days: Days::new(90),
             github_token_max_lifetime_days: Days::new(366),
             github_secret_max_age_days: Days::new(365),
+            k8s_service_account_unused_days: Days::new(90),
+            k8s_legacy_token_unused_days: Days::new(90),
             gitlab_token_max_lifetime_days: Days::new(366),
             gitlab_credential_unused_days: Days::new(90),
             gitlab_runner_unused_days: Days::new(90),

@@ -26,6 +26,7 @@ fn estate() -> Inventory {
             except: vec![],
         }],
         claims: Default::default(),
+        annotated_role: None,
     };
     Case::role("ci")
         .policy(

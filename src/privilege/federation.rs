@@ -43,6 +43,9 @@ pub struct FederationEdge {
     /// Whoever this subject is open to lives outside the scanned estate (any repository on
     /// GitHub, an organization that was not scanned).
     pub foreign: bool,
+    /// How a workload was joined to the role when not by its issuer: a Kubernetes service
+    /// account's annotated role, its cluster's issuer unknown.
+    pub joined_by: Option<String>,
 }
 
 /// A `sub` constraint of one trust statement: the token's subject must match one of `values`
@@ -237,6 +240,14 @@ fn describe_foreign_gitlab(
     )
 }
 
+/// The namespace and name of a Kubernetes service account subject
+/// (`system:serviceaccount:NS:NAME`).
+fn k8s_account(subject: &str) -> Option<(&str, &str)> {
+    subject
+        .strip_prefix("system:serviceaccount:")?
+        .split_once(':')
+}
+
 /// Describe a trusted subject no scanned workload can present: who it is open to, and whether
 /// that lies outside the scanned estate.
 fn describe_foreign(pattern: &str, scanned_scopes: &BTreeSet<&str>) -> (String, bool) {
@@ -374,6 +385,7 @@ impl Federation {
             };
             role_edges(
                 id as NodeId,
+                node.arn,
                 doc,
                 inventory,
                 &subjects,
@@ -541,8 +553,10 @@ fn web_identity(st: &nhi_api::policy::Statement) -> bool {
         })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn role_edges(
     role: NodeId,
+    role_arn: &str,
     doc: &PolicyDocument,
     inventory: &Inventory,
     subjects: &[Vec<SubjectTemplate>],
@@ -593,6 +607,7 @@ fn role_edges(
                     conditions: quoted.clone(),
                     certainty,
                     foreign,
+                    joined_by: None,
                 }
             };
             let certainty = |t: Truth| {
@@ -605,9 +620,21 @@ fn role_edges(
             // Subjects of scanned workloads the trust admits.
             let mut answered: BTreeSet<&str> = BTreeSet::new();
             for (wi, w) in inventory.workloads.iter().enumerate() {
-                if !issuer_host(&w.issuer).eq_ignore_ascii_case(host) {
+                // By issuer; or, for a service account whose cluster's issuer is not known, by
+                // the role its IRSA annotation names, when this role trusts an EKS issuer.
+                let by_issuer =
+                    !w.issuer.is_empty() && issuer_host(&w.issuer).eq_ignore_ascii_case(host);
+                let by_annotation = w.issuer.is_empty()
+                    && host.starts_with("oidc.eks.")
+                    && w.annotated_role.as_deref() == Some(role_arn);
+                if !(by_issuer || by_annotation) {
                     continue;
                 }
+                let joined_by = by_annotation.then(|| {
+                    format!(
+                        "its eks.amazonaws.com/role-arn annotation names this role; the cluster's OIDC issuer was not given (--k8s-oidc-issuer), so {host} is taken to be it"
+                    )
+                });
                 let keys = TokenKeys {
                     prefix: host,
                     workload: Some(w),
@@ -649,14 +676,20 @@ fn role_edges(
                             .clone()
                             .or_else(|| narrowing_gate(&t.pattern, &subject));
                         // The run's place: the connector lists the most open first.
-                        out.push(edge(
+                        let mut e = edge(
                             Some((wi, ti % w.runs.len().max(1))),
                             subject,
                             t.who.clone(),
                             gate,
-                            certainty(others),
+                            if by_annotation {
+                                Certainty::Medium
+                            } else {
+                                certainty(others)
+                            },
                             false,
-                        ));
+                        );
+                        e.joined_by = joined_by.clone();
+                        out.push(e);
                     }
                 }
             }
@@ -698,7 +731,14 @@ fn role_edges(
                     if answered.contains(v.as_str()) && !open_beyond {
                         continue;
                     }
-                    let (who, foreign) = describe_foreign(v, scopes);
+                    let (who, foreign) = match k8s_account(v) {
+                        // A Kubernetes service account of a cluster that was not scanned.
+                        Some((ns, name)) => (
+                            format!("any pod that runs as service account {ns}/{name} in the cluster whose OIDC issuer is {host} (not scanned)"),
+                            true,
+                        ),
+                        None => describe_foreign(v, scopes),
+                    };
                     // A named environment or branch of a repository nhi did not read may be
                     // protected: say so, and that nhi cannot tell.
                     let gate = foreign.then(|| unread_gate(v)).flatten();

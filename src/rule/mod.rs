@@ -9,6 +9,7 @@
 
 pub mod facts;
 pub mod judge;
+pub mod k8s;
 pub mod pipeline;
 #[cfg(test)]
 pub(crate) mod testing;
@@ -69,6 +70,9 @@ impl Ctx<'_> {
 pub struct Facts {
     /// Active admin API keys per (provider, scope).
     pub active_admin_keys: std::collections::BTreeMap<(String, String), usize>,
+    /// The most powerful service account of each Kubernetes (cluster, namespace): its power
+    /// ([`k8s::power`]) and name.
+    pub k8s_strongest: std::collections::HashMap<(String, String), (u8, String)>,
 }
 
 impl Facts {
@@ -82,6 +86,18 @@ impl Facts {
                     .active_admin_keys
                     .entry((i.provider.clone(), i.scope.clone()))
                     .or_default() += 1;
+            }
+            if let Some(f) = k8s::facts(i).filter(|_| i.kind == nhi_api::kinds::K8S_SERVICE_ACCOUNT)
+            {
+                let p = k8s::power(&f.grants);
+                let slot = facts
+                    .k8s_strongest
+                    .entry((f.cluster.clone(), f.namespace.clone()))
+                    .or_insert((0, String::new()));
+                // Ties go to the first name, so the answer does not depend on input order.
+                if p > slot.0 || (p == slot.0 && p > 0 && (slot.1.is_empty() || i.name < slot.1)) {
+                    *slot = (p, i.name.clone());
+                }
             }
         }
         facts

@@ -115,7 +115,7 @@ pub fn edge_json(ctx: &Ctx<'_>, e: &FederationEdge) -> Value {
     let workload = e
         .workload
         .and_then(|w| ctx.graph.inventory.workloads.get(w));
-    json!({
+    let mut v = json!({
         "workload": workload.map(|w| w.id.as_str()),
         "subject": e.subject,
         "who": e.who,
@@ -127,7 +127,11 @@ pub fn edge_json(ctx: &Ctx<'_>, e: &FederationEdge) -> Value {
             Certainty::Medium => "medium",
         },
         "outside_the_scan": e.foreign,
-    })
+    });
+    if let (Some(how), Some(o)) = (&e.joined_by, v.as_object_mut()) {
+        o.insert("joined_by".into(), json!(how));
+    }
+    v
 }
 
 fn lower(s: Severity) -> Severity {

@@ -314,10 +314,7 @@ impl Case {
                 .and_then(|k| inventory.policies.get(k)),
             owner: owner.as_ref(),
         };
-        let facts = super::Facts::of(&Inventory {
-            identities: vec![self.identity.clone()],
-            ..Inventory::default()
-        });
+        let facts = super::Facts::of(&inventory);
         let federation = Federation::build(&inventory, &graph, now());
         let ctx = Ctx {
             now: now(),
@@ -328,5 +325,129 @@ impl Case {
             federation: &federation,
         };
         rule.check(&subject, &ctx)
+    }
+}
+
+/// Kubernetes subjects: a service account of cluster `prod`, created 400 days ago, in a read
+/// namespace with pods read, with no grants, workloads or tokens; a group every caller is in.
+pub mod k8s {
+    use super::{days_ago, Case};
+    use nhi_api::{
+        credential_kinds, kinds, providers, Credential, CredentialStatus, Expiry, Identity,
+        K8sFacts, K8sGrant, K8sPolicyRule, K8sWorkloadRef, LastUsed, Native,
+    };
+
+    pub fn account(namespace: &str, name: &str) -> Case {
+        let mut identity = Identity::new(
+            providers::KUBERNETES,
+            kinds::K8S_SERVICE_ACCOUNT,
+            format!("k8s:prod/{namespace}/{name}"),
+            format!("{namespace}/{name}"),
+        );
+        identity.scope = format!("prod/{namespace}");
+        identity.created_at = Some(days_ago(400));
+        identity.native = Native::Kubernetes(K8sFacts {
+            cluster: "prod".into(),
+            namespace: namespace.into(),
+            workloads_known: true,
+            namespace_known: true,
+            ..Default::default()
+        });
+        Case::of(identity)
+    }
+
+    pub fn everyone(name: &str) -> Case {
+        let mut identity = Identity::new(
+            providers::KUBERNETES,
+            kinds::K8S_EVERYONE,
+            format!("k8s:prod/group/{name}"),
+            name,
+        );
+        identity.scope = "prod".into();
+        identity.tags_known = false;
+        identity.native = Native::Kubernetes(K8sFacts {
+            cluster: "prod".into(),
+            ..Default::default()
+        });
+        Case::of(identity)
+    }
+
+    type RuleSpec<'a> = (&'a [&'a str], &'a [&'a str], &'a [&'a str]);
+
+    /// A grant through `binding` of `role` (with these rules: api groups, resources, verbs),
+    /// in `namespace` or cluster-wide.
+    pub fn grant(
+        binding: &str,
+        role: &str,
+        namespace: Option<&str>,
+        rules: &[RuleSpec<'_>],
+    ) -> K8sGrant {
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        K8sGrant {
+            binding: binding.into(),
+            subject: "ServiceAccount test".into(),
+            role: role.into(),
+            namespace: namespace.map(str::to_string),
+            role_found: true,
+            rules: rules
+                .iter()
+                .map(|(g, r, v)| K8sPolicyRule {
+                    api_groups: strings(g),
+                    resources: strings(r),
+                    verbs: strings(v),
+                    ..Default::default()
+                })
+                .collect(),
+        }
+    }
+
+    impl Case {
+        fn k8s(&mut self) -> &mut K8sFacts {
+            match &mut self.identity.native {
+                Native::Kubernetes(f) => f,
+                _ => panic!("not a Kubernetes case"),
+            }
+        }
+
+        pub fn grant(mut self, g: K8sGrant) -> Self {
+            self.k8s().grants.push(g);
+            self
+        }
+
+        pub fn runs_in(mut self, kind: &str, name: &str) -> Self {
+            self.k8s().workloads.push(K8sWorkloadRef {
+                kind: kind.into(),
+                name: name.into(),
+                automount: None,
+            });
+            self
+        }
+
+        pub fn pods_unknown(mut self) -> Self {
+            self.k8s().workloads_known = false;
+            self
+        }
+
+        /// A legacy token Secret, created 300 days ago; `invalidated` as the token cleaner does.
+        pub fn token(mut self, name: &str, last_used: LastUsed, invalidated: bool) -> Self {
+            let status = if invalidated {
+                CredentialStatus::Revoked
+            } else {
+                CredentialStatus::Active
+            };
+            if status == CredentialStatus::Active {
+                self.identity.last_used = self.identity.last_used.latest(last_used);
+            }
+            self.identity.credentials.push(Credential {
+                id: name.into(),
+                kind: credential_kinds::K8S_LEGACY_TOKEN.into(),
+                status,
+                created_at: Some(days_ago(300)),
+                last_used,
+                expires: Expiry::Never,
+                details: [("secret".to_string(), format!("ns/{name}"))].into(),
+            });
+            self
+        }
     }
 }

@@ -52,6 +52,15 @@ mod gitlab_runner_stale;
 mod gitlab_token_broad_scope;
 mod gitlab_token_no_expiry;
 mod gitlab_token_unused;
+mod k8s_automount_privileged;
+mod k8s_bound_to_everyone;
+mod k8s_cluster_admin;
+mod k8s_default_service_account_granted;
+mod k8s_legacy_token;
+mod k8s_legacy_token_unused;
+mod k8s_no_owner;
+mod k8s_privilege_escalation;
+mod k8s_service_account_unused;
 mod pipeline_path_to_admin;
 mod pipeline_path_to_sensitive;
 
@@ -108,6 +117,15 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &gitlab_ci_variable_unmasked::Rule,
         &gitlab_runner_registration_token::Rule,
         &gitlab_runner_stale::Rule,
+        &k8s_cluster_admin::Rule,
+        &k8s_privilege_escalation::Rule,
+        &k8s_bound_to_everyone::Rule,
+        &k8s_default_service_account_granted::Rule,
+        &k8s_automount_privileged::Rule,
+        &k8s_legacy_token::Rule,
+        &k8s_legacy_token_unused::Rule,
+        &k8s_service_account_unused::Rule,
+        &k8s_no_owner::Rule,
     ]
 }
 
@@ -212,6 +230,8 @@ mod catalog_tests {
             kinds::GITLAB_RUNNER,
             kinds::GITLAB_RUNNER_REGISTRATION_TOKEN,
             kinds::GITLAB_SERVICE_ACCOUNT,
+            kinds::K8S_SERVICE_ACCOUNT,
+            kinds::K8S_EVERYONE,
         ];
         for rule in all() {
             let Kinds::Only(kinds) = rule.meta().kinds else {

@@ -78,6 +78,7 @@ plugs!(
     aws::AwsArgs,
     github::GithubArgs,
     gitlab::GitlabArgs,
+    k8s::K8sArgs,
     ai::AiArgs,
     external::ExternalArgs
 );
@@ -85,8 +86,8 @@ plugs!(
 /// Where to read identities from: `--from` paths and provider flags.
 #[derive(clap::Args)]
 pub struct SourceArgs {
-    /// An exported file or a directory of them: GAAD JSON, credential report (CSV or JSON), or an
-    /// inventory from `nhi collect`. Repeatable. The kind of file is read from its content.
+    /// An exported file or a directory of them: GAAD JSON, credential report (CSV or JSON), a
+    /// Kubernetes cluster export (kubectl get ... -o json), or an inventory from `nhi collect`. Repeatable. The kind of file is read from its content.
     #[arg(long = "from", value_name = "PATH")]
     pub from: Vec<PathBuf>,
     /// Refuse an input file larger than this: bytes, or a number with KiB, MiB, GiB (KB, MB,

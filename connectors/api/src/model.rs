@@ -12,6 +12,7 @@ pub mod providers {
     pub const ANTHROPIC: &str = "anthropic";
     pub const GITHUB: &str = "github";
     pub const GITLAB: &str = "gitlab";
+    pub const KUBERNETES: &str = "kubernetes";
 }
 
 /// Identity kinds used in [`Identity::kind`].
@@ -62,6 +63,12 @@ pub mod kinds {
     pub const GITLAB_RUNNER_REGISTRATION_TOKEN: &str = "gitlab_runner_registration_token";
     /// A service account user (group or instance).
     pub const GITLAB_SERVICE_ACCOUNT: &str = "gitlab_service_account";
+    /// A Kubernetes service account, scoped `cluster/namespace`.
+    pub const K8S_SERVICE_ACCOUNT: &str = "k8s_service_account";
+    /// A group or user every caller of a Kubernetes cluster belongs to (`system:authenticated`,
+    /// `system:unauthenticated`, `system:anonymous`): what bindings to it grant, any token (or
+    /// none) gets. Inventoried only when a binding names it.
+    pub const K8S_EVERYONE: &str = "k8s_everyone";
 }
 
 /// Credential kinds used in [`Credential::kind`].
@@ -84,6 +91,8 @@ pub mod credential_kinds {
     pub const GITLAB_CI_VARIABLE: &str = "gitlab_ci_variable";
     pub const GITLAB_RUNNER_TOKEN: &str = "gitlab_runner_token";
     pub const GITLAB_RUNNER_REGISTRATION_TOKEN: &str = "gitlab_runner_registration_token";
+    /// A long-lived service-account token Secret (`kubernetes.io/service-account-token`).
+    pub const K8S_LEGACY_TOKEN: &str = "k8s_legacy_token";
 }
 
 /// When something was last used, as far as the source can tell.
@@ -391,6 +400,9 @@ pub enum Native {
     /// A GitLab identity (access, deploy and trigger tokens, deploy keys, CI/CD variables,
     /// runners, service accounts).
     Gitlab(GitlabFacts),
+
+    /// A Kubernetes service account, or a group every caller belongs to.
+    Kubernetes(K8sFacts),
     /// An OpenAI project service account.
     AiServiceAccount {
         project_id: String,
@@ -545,6 +557,106 @@ pub struct GitlabFacts {
     pub status: Option<String>,
 }
 
+/// Facts about a Kubernetes subject (a service account, or a group every caller belongs to)
+/// that its rules read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct K8sFacts {
+    pub cluster: String,
+    /// Empty for cluster-wide subjects (the everyone groups).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub namespace: String,
+    /// The service account's `automountServiceAccountToken`; `None` when unset (Kubernetes
+    /// mounts the token).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automount: Option<bool>,
+    /// The top controllers whose pods run as it (owner references resolved), and bare pods.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workloads: Vec<K8sWorkloadRef>,
+    /// Whether pods were read: without them, no workload list is complete.
+    #[serde(default)]
+    pub workloads_known: bool,
+    /// Its effective RBAC: every role bound to it, directly or through its groups.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<K8sGrant>,
+    /// Labels and annotations of its namespace (owner-like keys are looked for there too).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub namespace_tags: BTreeMap<String, String>,
+    /// Whether the namespace object was read (its tags can be judged).
+    #[serde(default)]
+    pub namespace_known: bool,
+    /// Cloud identities it wears, from its annotations.
+    #[serde(default, skip_serializing_if = "K8sCloud::is_empty")]
+    pub cloud: K8sCloud,
+}
+
+/// The cloud identities a service account is annotated to wear.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct K8sCloud {
+    /// `eks.amazonaws.com/role-arn` (IRSA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aws_role_arn: Option<String>,
+    /// `iam.gke.io/gcp-service-account` (GKE Workload Identity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gcp_service_account: Option<String>,
+    /// `azure.workload.identity/client-id` (Azure Workload Identity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub azure_client_id: Option<String>,
+}
+
+impl K8sCloud {
+    pub fn is_empty(&self) -> bool {
+        self.aws_role_arn.is_none()
+            && self.gcp_service_account.is_none()
+            && self.azure_client_id.is_none()
+    }
+}
+
+/// A controller (or a bare pod) whose pods run as a service account.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+pub struct K8sWorkloadRef {
+    /// `Deployment`, `CronJob`, `Pod`, ...
+    pub kind: String,
+    pub name: String,
+    /// The pod template's `automountServiceAccountToken`, which overrides the service
+    /// account's; `None` when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automount: Option<bool>,
+}
+
+/// One role bound to a subject, and where it applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct K8sGrant {
+    /// `ClusterRoleBinding/NAME` or `RoleBinding/NAMESPACE/NAME`.
+    pub binding: String,
+    /// The binding's subject that reaches it: `ServiceAccount ns/name`, `Group
+    /// system:serviceaccounts:ns`.
+    pub subject: String,
+    /// `ClusterRole/NAME` or `Role/NAMESPACE/NAME`.
+    pub role: String,
+    /// The namespace it applies in; `None`: cluster-wide.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Whether the role was found; its rules are empty when it was not (a dangling binding).
+    pub role_found: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<K8sPolicyRule>,
+}
+
+/// One rule of a Role or ClusterRole.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct K8sPolicyRule {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub api_groups: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verbs: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resource_names: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub non_resource_urls: Vec<String>,
+}
+
 /// Something that runs code and can present an identity token its provider issues to another
 /// provider: a repository's CI jobs (GitHub Actions OIDC), a Kubernetes service account. Where
 /// cross-provider paths start: a cloud role that trusts the issuer and one of the subjects can
@@ -577,6 +689,12 @@ pub struct Workload {
     /// (`repository`, `repository_owner_id`, ...). Claims the job chooses are not listed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub claims: BTreeMap<String, String>,
+    /// The cloud role the workload says it wears (a Kubernetes service account's
+    /// `eks.amazonaws.com/role-arn`). When its issuer is not known (an export read without
+    /// `--k8s-oidc-issuer`, `issuer` empty), it is joined to that role, and only that role, by
+    /// the role's trust of an EKS OIDC provider for one of its subjects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotated_role: Option<String>,
 }
 
 /// One way a workload's jobs can run: the claims it sets (`*` where whoever triggers it

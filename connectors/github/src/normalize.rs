@@ -599,6 +599,7 @@ pub fn workloads(d: &OrgData) -> Vec<nhi_api::Workload> {
             subject_forms,
             runs,
             claims,
+            annotated_role: None,
         });
     }
     out

@@ -683,6 +683,7 @@ pub fn workloads(d: &ScopeData) -> Vec<Workload> {
             subject_forms: vec!["project_path:{project_path}:ref_type:{ref_type}:ref:{ref}".into()],
             runs,
             claims,
+            annotated_role: None,
         });
     }
     out

@@ -488,6 +488,7 @@ fn a_service_account_of_an_eks_cluster_joins_the_same_way() {
             except: vec![],
         }],
         claims: Default::default(),
+        annotated_role: None,
     };
     let f = one(
         Case::role("irsa-deployer")
@@ -608,4 +609,52 @@ mod gitlab {
             f.message
         );
     }
+}
+
+#[test]
+fn an_annotated_service_account_joins_its_role_when_the_issuer_is_unknown() {
+    const EKS: &str = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
+    let account = |sa: &str, role: &str| Workload {
+        provider: "kubernetes".into(),
+        kind: "k8s_service_account".into(),
+        id: format!("k8s:prod/ci/{sa}"),
+        name: format!("ci/{sa}"),
+        scope: "prod".into(),
+        identity: Some(format!("k8s:prod/ci/{sa}")),
+        issuer: String::new(),
+        subject_forms: vec![format!("system:serviceaccount:ci:{sa}")],
+        runs: vec![nhi_api::WorkloadRun {
+            claims: Default::default(),
+            who: format!("any pod in namespace ci that runs as {sa}"),
+            gate: None,
+            except: vec![],
+        }],
+        claims: Default::default(),
+        annotated_role: Some(format!("arn:aws:iam::111111111111:role/{role}")),
+    };
+    let trust = json!({"Statement": {
+        "Effect": "Allow",
+        "Principal": {"Federated": format!("arn:aws:iam::111111111111:oidc-provider/{EKS}")},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {format!("{EKS}:sub"): "system:serviceaccount:ci:deployer"}},
+    }})
+    .to_string();
+    let f = one(Case::role("irsa-deployer")
+        .policy(PermissionSource::Inline, "p", ADMIN)
+        .trust(&trust)
+        .workload(account("deployer", "irsa-deployer"))
+        // Annotated with another role: no join, even with the trusted subject's name.
+        .workload(Workload {
+            id: "k8s:other/ci/deployer".into(),
+            scope: "other".into(),
+            ..account("deployer", "something-else")
+        })
+        .run(&Rule));
+    let ways = f.evidence["ways_in"].as_array().expect("ways");
+    assert_eq!(ways.len(), 1, "{ways:?}");
+    assert_eq!(ways[0]["workload"], "k8s:prod/ci/deployer");
+    assert_eq!(ways[0]["certainty"], "medium");
+    assert!(ways[0]["joined_by"]
+        .as_str()
+        .is_some_and(|s| s.contains("eks.amazonaws.com/role-arn")));
 }
