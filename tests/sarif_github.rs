@@ -316,9 +316,23 @@ fn a_log_over_the_size_limit_keeps_the_most_severe_results_that_fit() {
         .expect("results")
         .len();
     let full_size = serde_json::to_vec_pretty(&full).expect("json").len();
-    // A limit well under the log's compressed size, so that some results must go.
+    let gzipped = |log: &serde_json::Value| {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, &serde_json::to_vec_pretty(log).expect("json"))
+            .expect("gzip");
+        gz.finish().expect("gzip").len()
+    };
+    // A limit halfway between a log of one result (the rule list alone grows with the catalog)
+    // and the whole log's compressed size, so that some results must go and some fit.
+    let one = render(
+        &report,
+        SarifLimits {
+            results: 1,
+            ..SarifLimits::default()
+        },
+    );
     let limits = SarifLimits {
-        bytes: 12_000,
+        bytes: (gzipped(&one) + gzipped(&full)) / 2,
         ..SarifLimits::default()
     };
     let cut = render(&report, limits);
