@@ -64,7 +64,7 @@ impl crate::rule::Rule for Rule {
         vec![Finding::new(
             &META,
             format!(
-                "{} can change the cluster (through {}) and its token is mounted {where_}.",
+                "{} holds more than read access (through {}) and its token is mounted {where_}.",
                 s.identity.name, grant.binding
             ),
         )

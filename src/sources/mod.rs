@@ -87,7 +87,8 @@ plugs!(
 #[derive(clap::Args)]
 pub struct SourceArgs {
     /// An exported file or a directory of them: GAAD JSON, credential report (CSV or JSON), a
-    /// Kubernetes cluster export (kubectl get ... -o json), or an inventory from `nhi collect`. Repeatable. The kind of file is read from its content.
+    /// Kubernetes cluster export (kubectl get ... -o json), or an inventory from `nhi collect`.
+    /// Repeatable. The kind of file is read from its content.
     #[arg(long = "from", value_name = "PATH")]
     pub from: Vec<PathBuf>,
     /// Refuse an input file larger than this: bytes, or a number with KiB, MiB, GiB (KB, MB,
