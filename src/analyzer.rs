@@ -51,6 +51,8 @@ pub struct Assessment<'a> {
 pub struct Analysis<'a> {
     pub assessments: Vec<Assessment<'a>>,
     pub rules: Vec<&'static RuleMeta>,
+    /// Google Cloud "can become" edges into service accounts (impersonation, federation).
+    pub gcp_edges: Vec<crate::privilege::gcp::GcpEdge>,
 }
 
 /// Weight of one finding in the risk score.
@@ -152,6 +154,7 @@ pub fn analyze_then<'a, R>(
         }
     }
     let facts = Facts::of(inventory);
+    let gcp = crate::privilege::gcp::GcpAccess::build(inventory);
     let ctx = Ctx {
         now,
         config,
@@ -159,6 +162,7 @@ pub fn analyze_then<'a, R>(
         graph: &graph,
         estate: &estate,
         federation: &federation,
+        gcp: &gcp,
     };
     let mut assessments: Vec<Assessment> = inventory
         .identities
@@ -166,7 +170,11 @@ pub fn analyze_then<'a, R>(
         .enumerate()
         .map(|(position, identity)| {
             let owner = crate::owner::resolve(identity, &config.ownership);
-            let judged = !identity.provider_managed || config.aws.judge_service_linked_roles;
+            let judged = !identity.provider_managed
+                || match identity.provider.as_str() {
+                    nhi_api::providers::GCP => config.gcp.judge_service_agents,
+                    _ => config.aws.judge_service_linked_roles,
+                };
             let mut findings = Vec::new();
             let kind_rules = by_kind.get(identity.kind.as_str());
             if let (true, Some(kind_rules)) = (judged, kind_rules) {
@@ -237,6 +245,7 @@ pub fn analyze_then<'a, R>(
     let analysis = Analysis {
         assessments,
         rules: rules.iter().map(|r| r.meta()).collect(),
+        gcp_edges: gcp.edges(&inventory.workloads),
     };
     let out = then(&analysis, &graph, &federation);
     (analysis, out)

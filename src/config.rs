@@ -56,6 +56,15 @@ pub struct Config {
     pub aws: AwsConfig,
     #[serde(default)]
     pub ai: AiConfig,
+    #[serde(default)]
+    pub gcp: GcpConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct GcpConfig {
+    /// Judge Google-managed service agents (`service-N@gcp-sa-*`). They are always inventoried.
+    pub judge_service_agents: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -132,6 +141,12 @@ pub struct Thresholds {
     pub github_token_max_lifetime_days: Days,
     /// An Actions secret whose value was last set longer ago than this is due for rotation.
     pub github_secret_max_age_days: Days,
+    /// A user-managed Google Cloud service-account key older than this should have been
+    /// rotated (CIS GCP 1.7: 90).
+    pub gcp_key_max_age_days: Days,
+    /// A Google Cloud service account or key not authenticated for this long (or never, within
+    /// Policy Analyzer's observation period) is stale.
+    pub gcp_unused_days: Days,
 }
 
 impl Default for Thresholds {
@@ -146,6 +161,8 @@ impl Default for Thresholds {
             github_credential_unused_days: Days::new(90),
             github_token_max_lifetime_days: Days::new(366),
             github_secret_max_age_days: Days::new(365),
+            gcp_key_max_age_days: Days::new(90),
+            gcp_unused_days: Days::new(90),
         }
     }
 }

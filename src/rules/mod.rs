@@ -27,6 +27,19 @@ mod aws_trust_cross_account_no_external_id;
 mod aws_trust_service_no_source_condition;
 mod aws_unused_services;
 mod aws_wildcard_permissions;
+mod gcp_default_compute_sa_editor;
+mod gcp_sa_admin_roles;
+mod gcp_sa_disabled_armed;
+mod gcp_sa_impersonable;
+mod gcp_sa_key_no_expiry;
+mod gcp_sa_key_not_rotated;
+mod gcp_sa_no_owner;
+mod gcp_sa_privilege_escalation;
+mod gcp_sa_public;
+mod gcp_sa_unused;
+mod gcp_sa_user_managed_key;
+mod gcp_wif_pool_wide_binding;
+mod gcp_wif_provider_unrestricted;
 mod github_actions_can_approve_prs;
 mod github_app_all_repos_write;
 mod github_app_suspended;
@@ -78,6 +91,19 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &github_owner_departed::Rule,
         &github_workflow_token_write::Rule,
         &github_actions_can_approve_prs::Rule,
+        &gcp_sa_user_managed_key::Rule,
+        &gcp_sa_key_not_rotated::Rule,
+        &gcp_sa_key_no_expiry::Rule,
+        &gcp_sa_unused::Rule,
+        &gcp_sa_disabled_armed::Rule,
+        &gcp_sa_admin_roles::Rule,
+        &gcp_default_compute_sa_editor::Rule,
+        &gcp_sa_privilege_escalation::Rule,
+        &gcp_sa_impersonable::Rule,
+        &gcp_sa_public::Rule,
+        &gcp_wif_provider_unrestricted::Rule,
+        &gcp_wif_pool_wide_binding::Rule,
+        &gcp_sa_no_owner::Rule,
     ]
 }
 
@@ -166,6 +192,8 @@ mod catalog_tests {
             kinds::GITHUB_CREDENTIAL_AUTHORIZATION,
             kinds::GITHUB_ACTIONS_SECRET,
             kinds::GITHUB_WORKFLOW_TOKEN,
+            kinds::GCP_SERVICE_ACCOUNT,
+            kinds::GCP_WORKLOAD_IDENTITY_PROVIDER,
         ];
         for rule in all() {
             for kind in rule.meta().kinds {

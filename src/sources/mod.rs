@@ -70,7 +70,7 @@ macro_rules! plugs {
     };
 }
 
-plugs!(aws::AwsArgs, github::GithubArgs, ai::AiArgs);
+plugs!(aws::AwsArgs, github::GithubArgs, gcp::GcpArgs, ai::AiArgs);
 
 /// Where to read identities from: `--from` paths and provider flags.
 #[derive(clap::Args)]

@@ -10,6 +10,7 @@
 //! and `Display` print `***`.
 
 pub mod aws;
+pub mod gcp;
 pub mod import;
 mod inventory;
 mod model;

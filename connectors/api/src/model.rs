@@ -10,6 +10,7 @@ pub mod providers {
     pub const OPENAI: &str = "openai";
     pub const ANTHROPIC: &str = "anthropic";
     pub const GITHUB: &str = "github";
+    pub const GCP: &str = "gcp";
 }
 
 /// Identity kinds used in [`Identity::kind`].
@@ -40,6 +41,11 @@ pub mod kinds {
     pub const GITHUB_ACTIONS_SECRET: &str = "github_actions_secret";
     /// The organization's Actions workflow token (`GITHUB_TOKEN`) defaults.
     pub const GITHUB_WORKFLOW_TOKEN: &str = "github_workflow_token";
+    /// A Google Cloud service account (scope: its project).
+    pub const GCP_SERVICE_ACCOUNT: &str = "gcp_service_account";
+    /// A workload identity pool provider: the door through which tokens of another provider
+    /// (GitHub Actions, AWS) become Google Cloud credentials.
+    pub const GCP_WORKLOAD_IDENTITY_PROVIDER: &str = "gcp_workload_identity_provider";
 }
 
 /// Credential kinds used in [`Credential::kind`].
@@ -54,6 +60,8 @@ pub mod credential_kinds {
     pub const GITHUB_CLASSIC_PAT: &str = "github_classic_pat";
     pub const GITHUB_SSH_KEY: &str = "github_ssh_key";
     pub const GITHUB_ACTIONS_SECRET: &str = "github_actions_secret";
+    /// A user-managed Google Cloud service-account key (never the key material).
+    pub const GCP_SERVICE_ACCOUNT_KEY: &str = "gcp_service_account_key";
 }
 
 /// When something was last used, as far as the source can tell.
@@ -355,6 +363,10 @@ pub enum Native {
         #[serde(default)]
         role: Option<String>,
     },
+    /// A Google Cloud service account.
+    GcpServiceAccount(crate::gcp::GcpServiceAccount),
+    /// A Google Cloud workload identity pool provider.
+    GcpWorkloadIdentityProvider(crate::gcp::GcpWorkloadIdentityProvider),
 }
 
 /// One service an identity is granted, and its last use.
