@@ -10,6 +10,7 @@ mod aws_recorded;
 mod bad_input;
 mod completions_man;
 mod docs;
+mod gcp;
 mod github_prism;
 mod github_scenario;
 mod graph;

@@ -137,7 +137,7 @@ impl GcpImport {
     ) {
         let summary = format!("{n} {}", format.what());
         let report = if errors.is_empty() {
-            SourceReport::ok(CONNECTOR, scope, origin).message(summary)
+            SourceReport::ok(CONNECTOR, scope, origin)
         } else {
             SourceReport::partial(
                 CONNECTOR,
@@ -269,7 +269,20 @@ impl Importer for GcpImport {
 
     fn finish(self: Box<Self>) -> Inventory {
         let mut inventory = normalize(&self.export);
-        inventory.sources.extend(self.sources);
+        // Provider names carry project numbers: report the project id where it is known.
+        let ids: std::collections::BTreeMap<&str, &str> = inventory
+            .gcp
+            .projects
+            .iter()
+            .filter_map(|p| p.number.as_deref().map(|n| (n, p.id.as_str())))
+            .collect();
+        let mut sources = self.sources;
+        for s in &mut sources {
+            if let Some(id) = ids.get(s.scope.as_str()) {
+                s.scope = id.to_string();
+            }
+        }
+        inventory.sources.extend(sources);
         inventory.sort();
         inventory
     }
