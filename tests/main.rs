@@ -11,6 +11,7 @@ mod bad_input;
 mod completions_man;
 mod docs;
 mod gcp;
+mod gcp_prism;
 mod gcp_scenario;
 mod github_prism;
 mod github_scenario;

@@ -40,6 +40,10 @@ pub struct GcpArgs {
     /// Attempts per API call (waits out 429 and 5xx); 1 turns retries off.
     #[arg(long, value_name = "N", default_value_t = 6)]
     gcp_max_attempts: u32,
+    /// Pages read per listing (and folders walked) at most; a listing cut short makes its
+    /// source partial.
+    #[arg(long, value_name = "N", default_value_t = 5_000)]
+    gcp_max_pages: usize,
     /// Send resource names %2F-encoded in paths, for API mocks that take a whole resource name
     /// as one path parameter (Prism serving Google's descriptions).
     #[arg(long, hide = true)]
@@ -76,6 +80,7 @@ impl Plug for GcpArgs {
             project_concurrency: self.gcp_concurrency.max(1),
             max_attempts: self.gcp_max_attempts.max(1),
             escape_resource_names: self.gcp_encode_resource_names,
+            max_pages: self.gcp_max_pages.max(1),
             ..defaults
         };
         match discover() {

@@ -20,6 +20,8 @@ pub(crate) struct Apis {
     pub activity: Client,
     pub crm: Client,
     escape: bool,
+    /// Pages read per listing at most (a server handing out new page tokens forever).
+    pub max_pages: usize,
 }
 
 impl Apis {
@@ -45,6 +47,7 @@ impl Apis {
             activity: make(&options.policy_analyzer_url)?,
             crm: make(&options.resource_manager_url)?,
             escape: options.escape_resource_names,
+            max_pages: options.max_pages,
         })
     }
 
@@ -66,7 +69,20 @@ pub(crate) struct Pages<T> {
     pub error: Option<HttpError>,
 }
 
+impl<T> Pages<T> {
+    /// What a source report should say about items that could not be read or pages not read.
+    pub fn problem(&self) -> Option<String> {
+        self.item_errors.first().map(|first| {
+            format!(
+                "{} problem(s) reading a listing, first: {first}",
+                self.item_errors.len()
+            )
+        })
+    }
+}
+
 pub(crate) async fn pages<T: DeserializeOwned>(
+    max_pages: usize,
     client: &Client,
     path: &str,
     query: &[(&str, String)],
@@ -79,7 +95,15 @@ pub(crate) async fn pages<T: DeserializeOwned>(
     };
     let mut token: Option<String> = None;
     let mut seen = HashSet::new();
+    let mut read = 0usize;
     loop {
+        if read >= max_pages.max(1) {
+            out.item_errors.push(format!(
+                "{path}: stopped after {read} pages (--gcp-max-pages); the listing may be incomplete"
+            ));
+            return out;
+        }
+        read += 1;
         let mut q = query.to_vec();
         if let Some(t) = &token {
             q.push(("pageToken", t.clone()));
@@ -138,6 +162,7 @@ pub(crate) async fn project(apis: &Apis, options: &GcpOptions, project: &str) ->
         apis.name(&format!("projects/{project}"))
     );
     let sas: Pages<ServiceAccount> = pages(
+        apis.max_pages,
         &apis.iam,
         &sa_path,
         &[("pageSize", "100".to_string())],
@@ -240,12 +265,14 @@ pub(crate) async fn project(apis: &Apis, options: &GcpOptions, project: &str) ->
         apis.name(&format!("projects/{project}/locations/global"))
     );
     let pools: Pages<Value> = pages(
+        apis.max_pages,
         &apis.iam,
         &pools_path,
         &[("pageSize", "100".into())],
         "workloadIdentityPools",
     )
     .await;
+    problems.extend(pools.problem());
     if let Some(e) = &pools.error {
         problems.push(format!(
             "workload identity pools could not be listed ({e}); grant roles/iam.workloadIdentityPoolViewer"
@@ -257,12 +284,14 @@ pub(crate) async fn project(apis: &Apis, options: &GcpOptions, project: &str) ->
         };
         let path = format!("v1/{}/providers", apis.name(name));
         let providers: Pages<PoolProvider> = pages(
+            apis.max_pages,
             &apis.iam,
             &path,
             &[("pageSize", "100".into())],
             "workloadIdentityPoolProviders",
         )
         .await;
+        problems.extend(providers.problem());
         if let Some(e) = &providers.error {
             problems.push(format!("providers of {name} could not be listed ({e})"));
         }
@@ -278,12 +307,14 @@ pub(crate) async fn project(apis: &Apis, options: &GcpOptions, project: &str) ->
     // Custom roles of the project.
     let roles_path = format!("v1/{}/roles", apis.name(&format!("projects/{project}")));
     let roles: Pages<Role> = pages(
+        apis.max_pages,
         &apis.iam,
         &roles_path,
         &[("view", "FULL".into()), ("pageSize", "300".into())],
         "roles",
     )
     .await;
+    problems.extend(roles.problem());
     if let Some(e) = &roles.error {
         problems.push(format!(
             "custom roles could not be read ({e}); their permissions are unknown; grant roles/iam.roleViewer"
@@ -303,12 +334,14 @@ pub(crate) async fn project(apis: &Apis, options: &GcpOptions, project: &str) ->
             ))
         );
         let acts: Pages<Activity> = pages(
+            apis.max_pages,
             &apis.activity,
             &path,
             &[("pageSize", "1000".into())],
             "activities",
         )
         .await;
+        problems.extend(acts.problem());
         if let Some(e) = &acts.error {
             problems.push(format!(
                 "Policy Analyzer did not give {kind} ({e}): last use is unknown for this project, so nothing here is called unused; enable policyanalyzer.googleapis.com and grant roles/policyanalyzer.activityAnalysisViewer"
@@ -339,16 +372,25 @@ pub(crate) async fn org_projects(
     let mut parents = vec![format!("organizations/{org}")];
     let mut seen = HashSet::new();
     while let Some(parent) = parents.pop() {
-        if !seen.insert(parent.clone()) || seen.len() > 10_000 {
+        if !seen.insert(parent.clone()) {
             continue;
         }
+        if seen.len() > apis.max_pages.max(1) {
+            problems.push(format!(
+                "stopped after {} folders (--gcp-max-pages); projects deeper in the hierarchy may be missing",
+                seen.len() - 1
+            ));
+            break;
+        }
         let projects: Pages<Project> = pages(
+            apis.max_pages,
             &apis.crm,
             "v3/projects",
             &[("parent", parent.clone()), ("pageSize", "1000".into())],
             "projects",
         )
         .await;
+        problems.extend(projects.problem());
         if let Some(e) = &projects.error {
             problems.push(format!(
                 "projects under {parent} could not be listed ({e}); grant roles/browser on the organization"
@@ -361,12 +403,14 @@ pub(crate) async fn org_projects(
                 .filter(|p| p.state.as_deref().unwrap_or("ACTIVE") == "ACTIVE"),
         );
         let folders: Pages<Value> = pages(
+            apis.max_pages,
             &apis.crm,
             "v3/folders",
             &[("parent", parent.clone()), ("pageSize", "1000".into())],
             "folders",
         )
         .await;
+        problems.extend(folders.problem());
         if let Some(e) = &folders.error {
             problems.push(format!("folders under {parent} could not be listed ({e})"));
         }
@@ -392,6 +436,7 @@ pub(crate) async fn project_meta(apis: &Apis, project: &str) -> Result<Project, 
 /// Bindings across a scope (`organizations/O` or `projects/P`).
 pub(crate) async fn policies(apis: &Apis, scope: &str) -> Pages<IamPolicyResult> {
     pages(
+        apis.max_pages,
         &apis.asset,
         &format!("v1/{}:searchAllIamPolicies", apis.name(scope)),
         &[("pageSize", "500".into())],
@@ -403,6 +448,7 @@ pub(crate) async fn policies(apis: &Apis, scope: &str) -> Pages<IamPolicyResult>
 /// An organization's custom roles.
 pub(crate) async fn org_roles(apis: &Apis, org: &str) -> Pages<Role> {
     pages(
+        apis.max_pages,
         &apis.iam,
         &format!("v1/{}/roles", apis.name(&format!("organizations/{org}"))),
         &[("view", "FULL".into()), ("pageSize", "300".into())],

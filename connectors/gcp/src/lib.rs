@@ -48,6 +48,8 @@ pub struct GcpOptions {
     pub max_attempts: u32,
     /// Send resource names `%2F`-encoded in paths (API mocks such as Prism need it).
     pub escape_resource_names: bool,
+    /// Pages read per listing (and folders walked) at most.
+    pub max_pages: usize,
 }
 
 impl Default for GcpOptions {
@@ -63,6 +65,7 @@ impl Default for GcpOptions {
             project_concurrency: 4,
             max_attempts: 6,
             escape_resource_names: false,
+            max_pages: 5_000,
         }
     }
 }
@@ -147,6 +150,7 @@ impl Gcp {
             let n_policies = bindings.items.len();
             export.policies.extend(bindings.items);
             let roles = fetch::org_roles(&apis, org).await;
+            problems.extend(roles.problem());
             if let Some(e) = &roles.error {
                 problems.push(format!(
                     "organization custom roles could not be read ({e}); grant roles/iam.organizationRoleViewer"
@@ -185,6 +189,7 @@ impl Gcp {
             }
             if self.options.orgs.is_empty() {
                 let bindings = fetch::policies(&apis, &scope).await;
+                problems.extend(bindings.problem());
                 if let Some(e) = &bindings.error {
                     problems.push(format!(
                         "Cloud Asset search of IAM policies failed ({e}): roles and who can impersonate whom are unknown; grant roles/cloudasset.viewer"
