@@ -119,10 +119,10 @@ pub fn gcp_provider(identity: &Identity) -> Option<&nhi_api::gcp::GcpWorkloadIde
 
 /// A Google Cloud service account's user-managed keys that can still sign in: enabled and not
 /// past their `validBeforeTime`.
-pub fn gcp_live_keys<'a>(
-    identity: &'a Identity,
+pub fn gcp_live_keys(
+    identity: &Identity,
     now: chrono::DateTime<chrono::Utc>,
-) -> impl Iterator<Item = &'a Credential> {
+) -> impl Iterator<Item = &Credential> {
     identity
         .active_credentials()
         .filter(|c| c.kind == credential_kinds::GCP_SERVICE_ACCOUNT_KEY)

@@ -30,9 +30,9 @@ impl Format {
     /// `roles describe`).
     pub fn of(shape: &JsonShape) -> Option<Format> {
         let has = |k: &str| shape.has(k);
-        if !matches!(shape, JsonShape::List(Some(_)))
-            && !(matches!(shape, JsonShape::Object(_)) && has("includedPermissions"))
-        {
+        let item_list = matches!(shape, JsonShape::List(Some(_)));
+        let role_object = matches!(shape, JsonShape::Object(_)) && has("includedPermissions");
+        if !(item_list || role_object) {
             return None;
         }
         if has("email") && (has("uniqueId") || has("projectId")) && has("name") {

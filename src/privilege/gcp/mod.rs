@@ -414,13 +414,11 @@ impl GcpAccess {
                 // Prefer an unconditional grant.
                 let mut best: Option<&Held> = None;
                 for h in &held {
-                    if self.roles.get(&h.role).is_some_and(|p| p.contains(perm)) {
-                        if best.is_none()
-                            || (best.is_some_and(|b| b.condition.is_some())
-                                && h.condition.is_none())
-                        {
-                            best = Some(h);
-                        }
+                    let grants = self.roles.get(&h.role).is_some_and(|p| p.contains(perm));
+                    let better =
+                        best.is_none_or(|b| b.condition.is_some() && h.condition.is_none());
+                    if grants && better {
+                        best = Some(h);
                     }
                 }
                 match best {
