@@ -51,8 +51,6 @@ pub struct Assessment<'a> {
 pub struct Analysis<'a> {
     pub assessments: Vec<Assessment<'a>>,
     pub rules: Vec<&'static RuleMeta>,
-    /// Google Cloud "can become" edges into service accounts (impersonation, federation).
-    pub gcp_edges: Vec<crate::privilege::gcp::GcpEdge>,
 }
 
 /// Weight of one finding in the risk score.
@@ -245,7 +243,6 @@ pub fn analyze_then<'a, R>(
     let analysis = Analysis {
         assessments,
         rules: rules.iter().map(|r| r.meta()).collect(),
-        gcp_edges: gcp.edges(&inventory.workloads),
     };
     let out = then(&analysis, &graph, &federation);
     (analysis, out)

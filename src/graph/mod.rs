@@ -363,7 +363,10 @@ pub fn build(
         });
     }
     // Google Cloud: who can become each service account (members and federated principals).
-    for e in &analysis.gcp_edges {
+    // The same pure resolution the rules read, expanded into edges only when a graph is drawn
+    // (a project-wide grant is one edge per account of the project).
+    let gcp_edges = crate::privilege::gcp::GcpAccess::build(inventory).edges(&inventory.workloads);
+    for e in &gcp_edges {
         if !nodes.contains_key(&e.from) {
             let (class, kind) = match e.from.split_once(':') {
                 Some(("user", _)) => (NodeClass::Person, "gcp_user"),

@@ -6,7 +6,7 @@
 //! Creator), it reaches every account there: CIS Google Cloud Foundations 1.6 asks for such
 //! grants on single accounts only. Owner and Editor are left out (they administer the project
 //! anyway), as are Google's service agents (their grants are Google's design) and workload
-//! identity pools (judged by `gcp-wif-pool-wide-binding`).
+//! identity pools (judged by `gcp-wif-pool-wide-binding`) and GKE Workload Identity members.
 
 use crate::finding::{Category, Confidence, Finding, Owasp, RuleMeta, Severity};
 use crate::privilege::gcp::{GcpAccess, Level};
@@ -16,6 +16,25 @@ use nhi_api::kinds;
 use serde_json::json;
 
 pub struct Rule;
+
+/// Grants quoted in the evidence, and members named in the message: a project-wide grant
+/// repeats on every account of the project, and the report should not grow with that.
+const EVIDENCE_GRANTS: usize = 10;
+const NAMED_MEMBERS: usize = 5;
+
+/// "a, b, c and 4 more".
+fn listed(members: &[&str]) -> String {
+    let mut out = members
+        .iter()
+        .take(NAMED_MEMBERS)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if members.len() > NAMED_MEMBERS {
+        out.push_str(&format!(" and {} more", members.len() - NAMED_MEMBERS));
+    }
+    out
+}
 
 static META: RuleMeta = RuleMeta {
     id: "gcp-sa-impersonable",
@@ -44,10 +63,13 @@ impl crate::rule::Rule for Rule {
         let who: Vec<_> = ctx
             .gcp
             .impersonators(&s.identity.id)
-            .iter()
+            .into_iter()
             .filter(|i| !matches!(i.role.as_str(), "roles/owner" | "roles/editor"))
             .filter(|i| !gcp_service_agent_member(&i.member))
             .filter(|i| GcpAccess::pool_member(&i.member).is_none())
+            // GKE Workload Identity (PROJECT.svc.id.goog[NAMESPACE/KSA]) is the keyless way a
+            // pod becomes an account: drawn in the graph, not reported as exposure.
+            .filter(|i| !i.member.contains(".svc.id.goog["))
             .filter(|i| !i.member.eq_ignore_ascii_case(&me))
             .collect();
         if who.is_empty() {
@@ -57,8 +79,10 @@ impl crate::rule::Rule for Rule {
         let mut members: Vec<&str> = who.iter().map(|i| i.member.as_str()).collect();
         members.sort();
         members.dedup();
+        // The evidence lists the first grants (a project-wide grant repeats on every account).
         let grants: Vec<_> = who
             .iter()
+            .take(EVIDENCE_GRANTS)
             .map(|i| json!({
                 "member": i.member, "role": i.role, "resource": i.resource,
                 "level": i.level.as_str(), "permissions": i.permissions, "condition": i.condition,
@@ -75,10 +99,10 @@ impl crate::rule::Rule for Rule {
                 } else {
                     ""
                 },
-                members.join(", ")
+                listed(&members)
             ),
         )
-        .evidence(json!({"grants": grants}));
+        .evidence(json!({"grants": grants, "grants_total": who.len(), "members": members.len()}));
         if !broad {
             f = f.severity(Severity::Low);
         }
@@ -135,6 +159,7 @@ mod tests {
             .gcp_binding("project", "roles/iam.serviceAccountTokenCreator", "serviceAccount:service-111@gcp-sa-pubsub.iam.gserviceaccount.com", None)
             .gcp_binding("sa", "roles/iam.workloadIdentityUser", "principalSet://iam.googleapis.com/projects/111/locations/global/workloadIdentityPools/gh/*", None)
             .gcp_binding("project", "roles/viewer", "user:bob@acme.com", None)
+            .gcp_binding("sa", "roles/iam.workloadIdentityUser", "serviceAccount:acme-prod.svc.id.goog[web/frontend]", None)
             .run(&super::Rule);
         assert!(f.is_empty(), "{f:?}");
     }

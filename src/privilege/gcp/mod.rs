@@ -134,8 +134,12 @@ pub struct GcpAccess {
     pub source: String,
     /// Service-account identity id → the roles it holds.
     held: HashMap<String, Vec<Held>>,
-    /// Service-account identity id → who may become it.
+    /// Service-account identity id → who may become it through its own policy.
     impersonators: HashMap<String, Vec<Impersonator>>,
+    /// Project id, `folders/F` or `organizations/O` → who may become every account under it.
+    scope_impersonators: HashMap<String, Vec<Impersonator>>,
+    /// Service-account identity id → its project and the project's ancestors.
+    scopes: HashMap<String, Vec<String>>,
     /// Service-account identity id → `allUsers` / `allAuthenticatedUsers` bindings on it.
     public: HashMap<String, Vec<(String, String)>>,
     /// Pool name → its providers.
@@ -291,63 +295,72 @@ impl GcpAccess {
         }
 
         // Who may become each account: its own policy, then its project's, folders', org's.
-        for (i, f) in &accounts {
-            let mut policies: Vec<(Level, &GcpPolicy)> = Vec::new();
-            for p in on_account.get(i.id.as_str()).into_iter().flatten() {
-                policies.push((Level::Resource, p));
-            }
-            for p in on_scope.get(&f.project_id).into_iter().flatten() {
-                policies.push((Level::Project, p));
-            }
-            for a in ancestors.get(f.project_id.as_str()).copied().unwrap_or(&[]) {
-                let level = if a.starts_with("folders/") {
-                    Level::Folder
-                } else {
-                    Level::Organization
-                };
-                for p in on_scope.get(a).into_iter().flatten() {
-                    policies.push((level, p));
+        // Grants on a scope are stored once per scope (a project-wide Token Creator reaches
+        // every account there) and joined when asked, so memory grows with the bindings, not
+        // with accounts × members.
+        let impersonators_of = |access: &GcpAccess, policy: &GcpPolicy, level: Level| {
+            let mut out = Vec::new();
+            for b in &policy.bindings {
+                let grants = access.grants(&b.role, IMPERSONATION);
+                if grants.is_empty() {
+                    continue;
+                }
+                for m in b.members.iter().filter(|m| !m.starts_with("deleted:")) {
+                    out.push(Impersonator {
+                        member: m.clone(),
+                        role: b.role.clone(),
+                        resource: policy.resource.clone(),
+                        level,
+                        permissions: grants.clone(),
+                        condition: b.condition.as_ref().map(|c| c.expression.clone()),
+                    });
                 }
             }
-            for (level, policy) in policies {
-                for b in &policy.bindings {
-                    let grants = access.grants(&b.role, IMPERSONATION);
-                    for m in &b.members {
-                        if level == Level::Resource && is_public(m) {
-                            access
-                                .public
-                                .entry(i.id.clone())
-                                .or_default()
-                                .push((m.clone(), b.role.clone()));
-                        }
-                        if grants.is_empty() || m.starts_with("deleted:") {
-                            continue;
-                        }
-                        access
-                            .impersonators
-                            .entry(i.id.clone())
-                            .or_default()
-                            .push(Impersonator {
-                                member: m.clone(),
-                                role: b.role.clone(),
-                                resource: policy.resource.clone(),
-                                level,
-                                permissions: grants.clone(),
-                                condition: b.condition.as_ref().map(|c| c.expression.clone()),
-                            });
-                    }
-                }
+            out
+        };
+        for (key, list) in &on_scope {
+            let level = if key.starts_with("organizations/") {
+                Level::Organization
+            } else if key.starts_with("folders/") {
+                Level::Folder
+            } else {
+                Level::Project
+            };
+            let mut found = Vec::new();
+            for policy in list {
+                found.extend(impersonators_of(&access, policy, level));
+            }
+            if !found.is_empty() {
+                access.scope_impersonators.insert(key.clone(), found);
             }
         }
-        for list in access.impersonators.values_mut() {
-            list.sort_by(|a, b| {
-                (a.level, &a.member, &a.role, &a.resource).cmp(&(
-                    b.level,
-                    &b.member,
-                    &b.role,
-                    &b.resource,
-                ))
-            });
+        for (i, f) in &accounts {
+            let mut scopes = vec![f.project_id.clone()];
+            scopes.extend(
+                ancestors
+                    .get(f.project_id.as_str())
+                    .copied()
+                    .unwrap_or(&[])
+                    .iter()
+                    .cloned(),
+            );
+            access.scopes.insert(i.id.clone(), scopes);
+            let mut own = Vec::new();
+            for policy in on_account.get(i.id.as_str()).into_iter().flatten() {
+                for b in &policy.bindings {
+                    for m in b.members.iter().filter(|m| is_public(m)) {
+                        access
+                            .public
+                            .entry(i.id.clone())
+                            .or_default()
+                            .push((m.clone(), b.role.clone()));
+                    }
+                }
+                own.extend(impersonators_of(&access, policy, Level::Resource));
+            }
+            if !own.is_empty() {
+                access.impersonators.insert(i.id.clone(), own);
+            }
         }
         for list in access.held.values_mut() {
             list.sort_by(|a, b| {
@@ -384,9 +397,23 @@ impl GcpAccess {
         self.held.get(id).map(Vec::as_slice).unwrap_or(&[])
     }
 
-    /// Who may become a service account.
-    pub fn impersonators(&self, id: &str) -> &[Impersonator] {
-        self.impersonators.get(id).map(Vec::as_slice).unwrap_or(&[])
+    /// Who may become a service account: grants on the account, then on its project, folders
+    /// and organization (in that order; within each, by member).
+    pub fn impersonators(&self, id: &str) -> Vec<&Impersonator> {
+        let mut out: Vec<&Impersonator> =
+            self.impersonators.get(id).into_iter().flatten().collect();
+        for scope in self.scopes.get(id).into_iter().flatten() {
+            out.extend(self.scope_impersonators.get(scope).into_iter().flatten());
+        }
+        out.sort_by(|a, b| {
+            (a.level, &a.member, &a.role, &a.resource).cmp(&(
+                b.level,
+                &b.member,
+                &b.role,
+                &b.resource,
+            ))
+        });
+        out
     }
 
     /// `allUsers` / `allAuthenticatedUsers` on the account's own policy: (member, role).
@@ -462,8 +489,10 @@ impl GcpAccess {
     /// each scanned workload (a GitHub repository's CI) whose tokens the pool member selects.
     pub fn edges(&self, workloads: &[nhi_api::Workload]) -> Vec<GcpEdge> {
         let mut out = Vec::new();
-        for (target, list) in &self.impersonators {
-            for imp in list {
+        let mut targets: Vec<&String> = self.scopes.keys().collect();
+        targets.sort();
+        for target in targets {
+            for imp in self.impersonators(target) {
                 let federation = imp.member.starts_with("principalSet://iam.googleapis.com/")
                     || imp.member.starts_with("principal://iam.googleapis.com/")
                     || imp.member.contains(".svc.id.goog[");

@@ -152,3 +152,25 @@ fn account_to_account_edges_and_federated_workloads() {
     assert!(!pairs.iter().any(|p| p.0 == "github:acme/api"), "{pairs:?}");
     assert!(pairs.contains(&(pool, deploy, true)));
 }
+
+#[test]
+fn gke_workload_identity_is_a_federation_edge() {
+    let case = gcp_sa("web").gcp_binding(
+        "sa",
+        "roles/iam.workloadIdentityUser",
+        "serviceAccount:acme-prod.svc.id.goog[web/frontend]",
+        None,
+    );
+    let inv = case.estate_inventory();
+    let edges = GcpAccess::build(&inv).edges(&[]);
+    assert_eq!(edges.len(), 1);
+    assert!(edges[0].federation);
+    assert_eq!(
+        edges[0].from,
+        "serviceAccount:acme-prod.svc.id.goog[web/frontend]"
+    );
+    assert_eq!(
+        edges[0].actions,
+        vec!["iam.serviceAccounts.getAccessToken".to_string()]
+    );
+}
