@@ -143,6 +143,7 @@ pub fn analyze_then<'a, R>(
         }
     }
     let facts = Facts::of(inventory);
+    let gcp = crate::privilege::gcp::GcpAccess::build(inventory);
     let ctx = Ctx {
         now,
         config,
@@ -150,6 +151,7 @@ pub fn analyze_then<'a, R>(
         graph: &graph,
         estate: &estate,
         federation: &federation,
+        gcp: &gcp,
     };
     let mut assessments: Vec<Assessment> = inventory
         .identities
@@ -157,7 +159,11 @@ pub fn analyze_then<'a, R>(
         .enumerate()
         .map(|(position, identity)| {
             let owner = crate::owner::resolve(identity, &config.ownership);
-            let judged = !identity.provider_managed || config.aws.judge_service_linked_roles;
+            let judged = !identity.provider_managed
+                || match identity.provider.as_str() {
+                    nhi_api::providers::GCP => config.gcp.judge_service_agents,
+                    _ => config.aws.judge_service_linked_roles,
+                };
             let mut findings = Vec::new();
             let kind_rules = dispatch.rules_for(&identity.provider, &identity.kind);
             if judged && !kind_rules.is_empty() {

@@ -68,6 +68,8 @@ pub struct Config {
     /// External connectors to run on every scan (`[[connector]]`, one table each).
     #[serde(default)]
     pub connector: Vec<ConnectorConfig>,
+    #[serde(default)]
+    pub gcp: GcpConfig,
 }
 
 /// A connector outside the binary: a program that prints an inventory (docs/connectors.md).
@@ -157,6 +159,13 @@ impl<'de> Deserialize<'de> for CommandLine {
     }
 }
 
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct GcpConfig {
+    /// Judge Google-managed service agents (`service-N@gcp-sa-*`). They are always inventoried.
+    pub judge_service_agents: bool,
+}
+
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct AiConfig {
@@ -231,6 +240,12 @@ pub struct Thresholds {
     pub github_token_max_lifetime_days: Days,
     /// An Actions secret whose value was last set longer ago than this is due for rotation.
     pub github_secret_max_age_days: Days,
+    /// A user-managed Google Cloud service-account key older than this should have been
+    /// rotated (CIS GCP 1.7: 90).
+    pub gcp_key_max_age_days: Days,
+    /// A Google Cloud service account or key not authenticated for this long (or never, within
+    /// Policy Analyzer's observation period) is stale.
+    pub gcp_unused_days: Days,
     /// A Kubernetes service account no workload runs as, older than this, is stale.
     pub k8s_service_account_unused_days: Days,
     /// A legacy service-account token last used longer ago than this is stale.
@@ -313,6 +328,8 @@ impl Default for Thresholds {
             credential_max_lifetime_days: Days::new(366),
             credential_max_age_days: Days::new(365),
             providers: BTreeMap::new(),
+            gcp_key_max_age_days: Days::new(90),
+            gcp_unused_days: Days::new(90),
         }
     }
 }

@@ -35,7 +35,11 @@ fn validate(ndjson: &str) -> (bool, Value) {
     (out.status.success(), summary)
 }
 
-const SOURCES: [&str; 2] = ["fixtures/demo", "fixtures/github/acme-inventory.json"];
+const SOURCES: [&str; 3] = [
+    "fixtures/demo",
+    "fixtures/github/acme-inventory.json",
+    "fixtures/gcp",
+];
 
 fn ocsf() -> String {
     let r = scan(&SOURCES, "ocsf");
@@ -124,8 +128,10 @@ fn every_finding_is_a_valid_ocsf_detection_finding() {
             .as_str()
             .is_some_and(|d| !d.is_empty()));
         let scope = &o["resources"][0]["group"]["uid"];
-        if o["resources"][0]["data"]["provider"] == "aws" {
-            assert_eq!(o["cloud"]["provider"], "AWS");
+        let provider = &o["resources"][0]["data"]["provider"];
+        if provider == "aws" || provider == "gcp" {
+            let name = if provider == "aws" { "AWS" } else { "GCP" };
+            assert_eq!(o["cloud"]["provider"], name);
             assert_eq!(&o["cloud"]["account"]["uid"], scope);
             clouds += 1;
         } else {

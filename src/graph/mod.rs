@@ -362,6 +362,60 @@ pub fn build(
             statement: Some(lead.statement.clone()),
         });
     }
+    // Google Cloud: who can become each service account (members and federated principals).
+    // The same pure resolution the rules read, expanded into edges only when a graph is drawn
+    // (a project-wide grant is one edge per account of the project).
+    let gcp_edges = crate::privilege::gcp::GcpAccess::build(inventory).edges(&inventory.workloads);
+    for e in &gcp_edges {
+        if !nodes.contains_key(&e.from) {
+            let (class, kind) = match e.from.split_once(':') {
+                Some(("user", _)) => (NodeClass::Person, "gcp_user"),
+                Some(("group", _)) => (NodeClass::Group, "gcp_group"),
+                Some(("serviceAccount", _)) if !e.federation => {
+                    (NodeClass::Identity, "gcp_service_account")
+                }
+                _ => (NodeClass::Subject, "gcp_principal"),
+            };
+            let name = e
+                .from
+                .split_once(':')
+                .filter(|(k, _)| matches!(*k, "user" | "group" | "serviceAccount" | "domain"))
+                .map(|(_, v)| v.to_string())
+                .unwrap_or_else(|| e.from.clone());
+            nodes.insert(
+                e.from.clone(),
+                Node {
+                    id: e.from.clone(),
+                    class,
+                    kind: kind.into(),
+                    provider: nhi_api::providers::GCP.into(),
+                    name,
+                    scope: String::new(),
+                    risk: None,
+                    admin: false,
+                    reaches: Vec::new(),
+                    reachable_from_outside: Vec::new(),
+                },
+            );
+        }
+        edges.push(Edge {
+            from: e.from.clone(),
+            to: e.to.clone(),
+            kind: if e.federation {
+                EdgeKind::Federation
+            } else {
+                EdgeKind::CanBecome
+            },
+            path: None,
+            actions: e.actions.clone(),
+            conditions: e.conditions.clone(),
+            certainty: if e.medium { "medium" } else { "high" },
+            subjects: Vec::new(),
+            who: Some(e.via.clone()),
+            gate: None,
+            statement: None,
+        });
+    }
     edges.sort_by(|a, b| (&a.from, &a.to, a.kind, &a.path).cmp(&(&b.from, &b.to, b.kind, &b.path)));
     edges.dedup_by(|a, b| a.from == b.from && a.to == b.to && a.kind == b.kind && a.path == b.path);
     IdentityGraph {

@@ -17,6 +17,7 @@
 pub mod catalog;
 pub mod explain;
 pub mod federation;
+pub mod gcp;
 pub mod power;
 
 use crate::policy::condition::{Context, Side, Truth, Value};

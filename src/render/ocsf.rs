@@ -46,12 +46,22 @@ struct Cloud {
 
 /// Providers that are clouds. The others (GitHub, OpenAI, Anthropic) get no `cloud` object: their
 /// scope is still the resource's group. Add a row when a cloud provider is added.
-const CLOUDS: &[Cloud] = &[Cloud {
-    provider: providers::AWS,
-    name: "AWS",
-    account_type_id: 10,
-    account_type: "AWS Account",
-}];
+const CLOUDS: &[Cloud] = &[
+    Cloud {
+        provider: providers::AWS,
+        name: "AWS",
+        account_type_id: 10,
+        account_type: "AWS Account",
+    },
+    Cloud {
+        provider: providers::GCP,
+        name: "GCP",
+        // OCSF 1.5 has no "GCP Project" account type (the validator's enum stops at 10, AWS
+        // Account); a project is where a service account lives, as an AWS account is.
+        account_type_id: 5,
+        account_type: "GCP Account",
+    },
+];
 
 #[derive(Serialize)]
 struct DetectionFinding<'a> {

@@ -185,3 +185,39 @@ mod gitlab_tests {
         }
     }
 }
+/// The Google Cloud service-account facts of an identity.
+pub fn gcp_service_account(identity: &Identity) -> Option<&nhi_api::gcp::GcpServiceAccount> {
+    match &identity.native {
+        Native::GcpServiceAccount(f) => Some(f),
+        _ => None,
+    }
+}
+
+/// The workload identity provider facts of an identity.
+pub fn gcp_provider(identity: &Identity) -> Option<&nhi_api::gcp::GcpWorkloadIdentityProvider> {
+    match &identity.native {
+        Native::GcpWorkloadIdentityProvider(f) => Some(f),
+        _ => None,
+    }
+}
+
+/// A Google Cloud service account's user-managed keys that can still sign in: enabled and not
+/// past their `validBeforeTime`.
+pub fn gcp_live_keys(
+    identity: &Identity,
+    now: chrono::DateTime<chrono::Utc>,
+) -> impl Iterator<Item = &Credential> {
+    identity
+        .active_credentials()
+        .filter(|c| c.kind == credential_kinds::GCP_SERVICE_ACCOUNT_KEY)
+        .filter(move |c| c.expires.at().is_none_or(|t| t > now))
+}
+
+/// Whether a Google Cloud member is a Google-managed service agent (its grants are Google's
+/// design, not a choice to review).
+pub fn gcp_service_agent_member(member: &str) -> bool {
+    member
+        .strip_prefix("serviceAccount:")
+        .and_then(nhi_api::gcp::default_account_kind)
+        == Some("service_agent")
+}

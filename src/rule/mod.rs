@@ -56,6 +56,8 @@ pub struct Ctx<'a> {
     pub estate: &'a crate::privilege::Estate<'a>,
     /// Which workloads of other providers (CI jobs, service accounts) can become which role.
     pub federation: &'a crate::privilege::federation::Federation,
+    /// Google Cloud roles, who may become which service account, escalation paths.
+    pub gcp: &'a crate::privilege::gcp::GcpAccess,
 }
 
 impl Ctx<'_> {

@@ -263,6 +263,7 @@ impl Case {
         self.inventory.policies.extend(other.inventory.policies);
         self.inventory.identities.extend(other.inventory.identities);
         self.inventory.aws.merge(other.inventory.aws);
+        self.inventory.gcp.merge(other.inventory.gcp);
         self.inventory.workloads.extend(other.inventory.workloads);
         self
     }
@@ -316,6 +317,7 @@ impl Case {
         };
         let facts = super::Facts::of(&inventory);
         let federation = Federation::build(&inventory, &graph, now());
+        let gcp = crate::privilege::gcp::GcpAccess::build(&inventory);
         let ctx = Ctx {
             now: now(),
             config: &self.config,
@@ -323,6 +325,7 @@ impl Case {
             graph: &graph,
             estate: &estate,
             federation: &federation,
+            gcp: &gcp,
         };
         rule.check(&subject, &ctx)
     }
@@ -449,5 +452,119 @@ pub mod k8s {
             });
             self
         }
+    }
+}
+
+/// A Google Cloud service account `name@acme-prod.iam.gserviceaccount.com` in project
+/// `acme-prod` (in folder 10 of organization 1).
+pub fn gcp_sa(name: &str) -> Case {
+    let email = if name.contains('@') {
+        name.to_string()
+    } else {
+        format!("{name}@acme-prod.iam.gserviceaccount.com")
+    };
+    let mut identity = Identity::new(
+        providers::GCP,
+        kinds::GCP_SERVICE_ACCOUNT,
+        format!("projects/acme-prod/serviceAccounts/{email}"),
+        email.clone(),
+    );
+    identity.scope = "acme-prod".into();
+    identity.native = Native::GcpServiceAccount(nhi_api::gcp::GcpServiceAccount {
+        project_id: "acme-prod".into(),
+        project_number: Some("111".into()),
+        email: email.clone(),
+        unique_id: Some(format!("uid-{name}")),
+        default_account: nhi_api::gcp::default_account_kind(&email).map(str::to_string),
+        ..Default::default()
+    });
+    let mut case = Case::of(identity);
+    case.inventory.gcp.projects.push(nhi_api::gcp::GcpProject {
+        id: "acme-prod".into(),
+        number: Some("111".into()),
+        ancestors: vec!["folders/10".into(), "organizations/1".into()],
+        labels: Default::default(),
+    });
+    case
+}
+
+impl Case {
+    /// A user-managed key created `created_days_ago`, used as `last_used`, expiring as given.
+    pub fn gcp_key(
+        mut self,
+        id: &str,
+        created_days_ago: i64,
+        last_used: LastUsed,
+        expires: Expiry,
+    ) -> Self {
+        self.identity.credentials.push(Credential {
+            id: id.into(),
+            kind: credential_kinds::GCP_SERVICE_ACCOUNT_KEY.into(),
+            status: CredentialStatus::Active,
+            created_at: Some(days_ago(created_days_ago)),
+            last_used,
+            expires,
+            details: Default::default(),
+        });
+        self
+    }
+
+    /// A binding of `role` to `member` on `resource` (a full resource name; `project` means
+    /// the project's own policy, `sa` the account's own policy).
+    pub fn gcp_binding(
+        mut self,
+        resource: &str,
+        role: &str,
+        member: &str,
+        condition: Option<&str>,
+    ) -> Self {
+        let email = match &self.identity.native {
+            Native::GcpServiceAccount(f) => f.email.clone(),
+            _ => String::new(),
+        };
+        let resource = match resource {
+            "project" => "//cloudresourcemanager.googleapis.com/projects/acme-prod".to_string(),
+            "folder" => "//cloudresourcemanager.googleapis.com/folders/10".to_string(),
+            "org" => "//cloudresourcemanager.googleapis.com/organizations/1".to_string(),
+            "sa" => format!("//iam.googleapis.com/projects/acme-prod/serviceAccounts/{email}"),
+            other => other.to_string(),
+        };
+        let member = if member == "self" {
+            format!("serviceAccount:{email}")
+        } else {
+            member.to_string()
+        };
+        let binding = nhi_api::gcp::GcpBinding {
+            role: role.into(),
+            members: vec![member],
+            condition: condition.map(|e| nhi_api::gcp::GcpCondition {
+                title: None,
+                expression: e.into(),
+            }),
+        };
+        match self
+            .inventory
+            .gcp
+            .policies
+            .iter_mut()
+            .find(|p| p.resource == resource)
+        {
+            Some(p) => p.bindings.push(binding),
+            None => self.inventory.gcp.policies.push(nhi_api::gcp::GcpPolicy {
+                resource,
+                bindings: vec![binding],
+                ..Default::default()
+            }),
+        }
+        self.inventory.gcp.hierarchy_complete = true;
+        self
+    }
+
+    /// Change the service account's facts.
+    pub fn gcp(mut self, f: impl FnOnce(&mut nhi_api::gcp::GcpServiceAccount)) -> Self {
+        if let Native::GcpServiceAccount(facts) = &mut self.identity.native {
+            f(facts);
+        }
+        self
     }
 }

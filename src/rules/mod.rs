@@ -27,6 +27,19 @@ mod aws_trust_cross_account_no_external_id;
 mod aws_trust_service_no_source_condition;
 mod aws_unused_services;
 mod aws_wildcard_permissions;
+mod gcp_default_compute_sa_editor;
+mod gcp_sa_admin_roles;
+mod gcp_sa_disabled_armed;
+mod gcp_sa_impersonable;
+mod gcp_sa_key_no_expiry;
+mod gcp_sa_key_not_rotated;
+mod gcp_sa_no_owner;
+mod gcp_sa_privilege_escalation;
+mod gcp_sa_public;
+mod gcp_sa_unused;
+mod gcp_sa_user_managed_key;
+mod gcp_wif_pool_wide_binding;
+mod gcp_wif_provider_unrestricted;
 mod generic_no_expiry;
 mod generic_no_owner;
 mod generic_not_rotated;
@@ -126,6 +139,19 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &k8s_legacy_token_unused::Rule,
         &k8s_service_account_unused::Rule,
         &k8s_no_owner::Rule,
+        &gcp_sa_user_managed_key::Rule,
+        &gcp_sa_key_not_rotated::Rule,
+        &gcp_sa_key_no_expiry::Rule,
+        &gcp_sa_unused::Rule,
+        &gcp_sa_disabled_armed::Rule,
+        &gcp_sa_admin_roles::Rule,
+        &gcp_default_compute_sa_editor::Rule,
+        &gcp_sa_privilege_escalation::Rule,
+        &gcp_sa_impersonable::Rule,
+        &gcp_sa_public::Rule,
+        &gcp_wif_provider_unrestricted::Rule,
+        &gcp_wif_pool_wide_binding::Rule,
+        &gcp_sa_no_owner::Rule,
     ]
 }
 
@@ -232,6 +258,8 @@ mod catalog_tests {
             kinds::GITLAB_SERVICE_ACCOUNT,
             kinds::K8S_SERVICE_ACCOUNT,
             kinds::K8S_EVERYONE,
+            kinds::GCP_SERVICE_ACCOUNT,
+            kinds::GCP_WORKLOAD_IDENTITY_PROVIDER,
         ];
         for rule in all() {
             let Kinds::Only(kinds) = rule.meta().kinds else {

@@ -79,6 +79,7 @@ plugs!(
     github::GithubArgs,
     gitlab::GitlabArgs,
     k8s::K8sArgs,
+    gcp::GcpArgs,
     ai::AiArgs,
     external::ExternalArgs
 );

@@ -1,4 +1,5 @@
 use crate::aws::AwsEstate;
+use crate::gcp::GcpEstate;
 use crate::policy::PolicyDocument;
 use crate::{Identity, PolicyRef};
 use schemars::JsonSchema;
@@ -213,6 +214,10 @@ pub struct Inventory {
     /// organizations).
     #[serde(default, skip_serializing_if = "AwsEstate::is_empty")]
     pub aws: AwsEstate,
+    /// Google Cloud facts privilege analysis reads besides identities (IAM policies of the
+    /// resource hierarchy, projects, custom roles, pool providers).
+    #[serde(default, skip_serializing_if = "GcpEstate::is_empty")]
+    pub gcp: GcpEstate,
 }
 
 impl Default for Inventory {
@@ -225,6 +230,7 @@ impl Default for Inventory {
             excluded: BTreeMap::new(),
             workloads: Vec::new(),
             aws: AwsEstate::default(),
+            gcp: GcpEstate::default(),
         }
     }
 }
@@ -240,6 +246,7 @@ impl Inventory {
         }
         self.workloads.extend(other.workloads);
         self.aws.merge(other.aws);
+        self.gcp.merge(other.gcp);
     }
 
     /// Store a document and return its reference; identical documents share one entry.
@@ -260,5 +267,6 @@ impl Inventory {
         self.workloads
             .sort_by(|a, b| (&a.provider, &a.scope, &a.id).cmp(&(&b.provider, &b.scope, &b.id)));
         self.aws.sort();
+        self.gcp.sort();
     }
 }

@@ -11,6 +11,7 @@
 
 pub mod aws;
 pub mod contract;
+pub mod gcp;
 pub mod import;
 mod inventory;
 mod model;

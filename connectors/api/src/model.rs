@@ -13,6 +13,7 @@ pub mod providers {
     pub const GITHUB: &str = "github";
     pub const GITLAB: &str = "gitlab";
     pub const KUBERNETES: &str = "kubernetes";
+    pub const GCP: &str = "gcp";
 }
 
 /// Identity kinds used in [`Identity::kind`].
@@ -69,6 +70,11 @@ pub mod kinds {
     /// `system:unauthenticated`, `system:anonymous`): what bindings to it grant, any token (or
     /// none) gets. Inventoried only when a binding names it.
     pub const K8S_EVERYONE: &str = "k8s_everyone";
+    /// A Google Cloud service account (scope: its project).
+    pub const GCP_SERVICE_ACCOUNT: &str = "gcp_service_account";
+    /// A workload identity pool provider: the door through which tokens of another provider
+    /// (GitHub Actions, AWS) become Google Cloud credentials.
+    pub const GCP_WORKLOAD_IDENTITY_PROVIDER: &str = "gcp_workload_identity_provider";
 }
 
 /// Credential kinds used in [`Credential::kind`].
@@ -93,6 +99,8 @@ pub mod credential_kinds {
     pub const GITLAB_RUNNER_REGISTRATION_TOKEN: &str = "gitlab_runner_registration_token";
     /// A long-lived service-account token Secret (`kubernetes.io/service-account-token`).
     pub const K8S_LEGACY_TOKEN: &str = "k8s_legacy_token";
+    /// A user-managed Google Cloud service-account key (never the key material).
+    pub const GCP_SERVICE_ACCOUNT_KEY: &str = "gcp_service_account_key";
 }
 
 /// When something was last used, as far as the source can tell.
@@ -411,6 +419,10 @@ pub enum Native {
         #[serde(default)]
         role: Option<String>,
     },
+    /// A Google Cloud service account.
+    GcpServiceAccount(crate::gcp::GcpServiceAccount),
+    /// A Google Cloud workload identity pool provider.
+    GcpWorkloadIdentityProvider(crate::gcp::GcpWorkloadIdentityProvider),
 }
 
 /// One service an identity is granted, and its last use.
