@@ -156,35 +156,6 @@ pub const CALLER_RESTRICTING_KEYS: &[&str] = &[
     "sts:ExternalId",
 ];
 
-#[cfg(test)]
-mod gitlab_tests {
-    use super::credential_like_key;
-
-    #[test]
-    fn credential_keys() {
-        for k in [
-            "AWS_SECRET_ACCESS_KEY",
-            "NPM_TOKEN",
-            "DEPLOY_KEY",
-            "DB_PASSWORD",
-            "SLACK_WEBHOOK_SECRET",
-            "GITLAB_PAT",
-            "ci_job_token",
-        ] {
-            assert!(credential_like_key(k), "{k}");
-        }
-        for k in [
-            "AWS_ACCESS_KEY_ID",
-            "REGION",
-            "SSH_PUBLIC_KEY",
-            "KEY_NAME",
-            "DOCKER_IMAGE",
-            "KEYCLOAK_URL",
-        ] {
-            assert!(!credential_like_key(k), "{k}");
-        }
-    }
-}
 /// The Google Cloud service-account facts of an identity.
 pub fn gcp_service_account(identity: &Identity) -> Option<&nhi_api::gcp::GcpServiceAccount> {
     match &identity.native {
@@ -220,4 +191,34 @@ pub fn gcp_service_agent_member(member: &str) -> bool {
         .strip_prefix("serviceAccount:")
         .and_then(nhi_api::gcp::default_account_kind)
         == Some("service_agent")
+}
+
+#[cfg(test)]
+mod gitlab_tests {
+    use super::credential_like_key;
+
+    #[test]
+    fn credential_keys() {
+        for k in [
+            "AWS_SECRET_ACCESS_KEY",
+            "NPM_TOKEN",
+            "DEPLOY_KEY",
+            "DB_PASSWORD",
+            "SLACK_WEBHOOK_SECRET",
+            "GITLAB_PAT",
+            "ci_job_token",
+        ] {
+            assert!(credential_like_key(k), "{k}");
+        }
+        for k in [
+            "AWS_ACCESS_KEY_ID",
+            "REGION",
+            "SSH_PUBLIC_KEY",
+            "KEY_NAME",
+            "DOCKER_IMAGE",
+            "KEYCLOAK_URL",
+        ] {
+            assert!(!credential_like_key(k), "{k}");
+        }
+    }
 }
