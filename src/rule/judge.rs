@@ -2,7 +2,8 @@
 //! threshold, a credential that lives too long, an owner who left. Rules pick which credentials
 //! to judge and word the finding; the decision is here.
 
-use super::{day, Ctx};
+use super::{day, rfc3339, Ctx, Subject};
+use crate::finding::{Finding, RuleMeta};
 use chrono::{DateTime, Utc};
 use nhi_api::{Expiry, Identity, LastUsed, Owner};
 
@@ -85,6 +86,40 @@ impl Lifetime {
 /// membership could not be read is never called departed.
 pub fn departed_owner(identity: &Identity) -> Option<&Owner> {
     identity.owner.as_ref().filter(|o| o.active == Some(false))
+}
+
+/// One finding per active credential of `s` unused for more than `limit` days (never used:
+/// judged by its age since `created_key`'s date, the credential's creation or else the
+/// identity's). `created` words the start for people ("it was created"), `created_key` names it
+/// in the evidence.
+pub fn unused_credentials(
+    meta: &'static RuleMeta,
+    s: &Subject<'_>,
+    ctx: &Ctx<'_>,
+    limit: i64,
+    created: &str,
+    created_key: &str,
+) -> Vec<Finding> {
+    s.identity
+        .active_credentials()
+        .filter_map(|c| {
+            let since = c.created_at.or(s.identity.created_at);
+            let message =
+                Unused::judge(ctx, c.last_used, since, limit)?.message(&s.identity.name, created);
+            Some(
+                Finding::new(meta, message)
+                    .credential(&c.id)
+                    .evidence(serde_json::json!({
+                        "credential": c.id,
+                        "kind": c.kind,
+                        created_key: since.map(rfc3339),
+                        "last_used_at": c.last_used.at().map(rfc3339),
+                        "never_used": c.last_used == LastUsed::Never,
+                        "threshold_days": limit,
+                    })),
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -6,10 +6,9 @@
 //! judged.
 
 use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
-use crate::rule::judge::Unused;
-use crate::rule::{rfc3339, Ctx, Subject};
-use nhi_api::{kinds, LastUsed};
-use serde_json::json;
+use crate::rule::judge::unused_credentials;
+use crate::rule::{Ctx, Subject};
+use nhi_api::kinds;
 
 pub struct Rule;
 
@@ -42,26 +41,7 @@ impl crate::rule::Rule for Rule {
 
     fn check(&self, s: &Subject<'_>, ctx: &Ctx<'_>) -> Vec<Finding> {
         let limit = ctx.config.thresholds.gitlab_credential_unused_days.get();
-        s.identity
-            .active_credentials()
-            .filter_map(|c| {
-                let since = c.created_at.or(s.identity.created_at);
-                let message = Unused::judge(ctx, c.last_used, since, limit)?
-                    .message(&s.identity.name, "it was created");
-                Some(
-                    Finding::new(&META, message)
-                        .credential(&c.id)
-                        .evidence(json!({
-                            "credential": c.id,
-                            "kind": c.kind,
-                            "created_at": since.map(rfc3339),
-                            "last_used_at": c.last_used.at().map(rfc3339),
-                            "never_used": c.last_used == LastUsed::Never,
-                            "threshold_days": limit,
-                        })),
-                )
-            })
-            .collect()
+        unused_credentials(&META, s, ctx, limit, "it was created", "created_at")
     }
 }
 

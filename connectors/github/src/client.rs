@@ -13,7 +13,7 @@
 use http::{HeaderMap, StatusCode};
 use http_body_util::BodyExt;
 use nhi_api::Secret;
-use nhi_http::{backoff, error_detail, header_str, retry_wait, Sleeper};
+use nhi_http::{backoff, error_detail, header_str, next_link, retry_wait, Sleeper};
 use octocrab::Octocrab;
 use reqwest::Url;
 use serde::de::DeserializeOwned;
@@ -596,25 +596,6 @@ fn kind_of(v: &Value) -> &'static str {
     }
 }
 
-/// The `rel="next"` URL of a `Link` header.
-pub fn next_link(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(http::header::LINK)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .find_map(|part| {
-            let mut pieces = part.split(';');
-            let target = pieces.next()?.trim();
-            let is_next = pieces.any(|p| {
-                let p = p.trim();
-                p == "rel=\"next\"" || p == "rel=next"
-            });
-            let url = target.strip_prefix('<')?.strip_suffix('>')?;
-            is_next.then(|| url.to_string())
-        })
-}
-
 /// An octocrab error as one line, with its causes (never a token: octocrab's errors carry no
 /// headers).
 fn octocrab_error(e: &dyn std::error::Error) -> String {
@@ -634,22 +615,6 @@ fn octocrab_error(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn next_link_is_read_from_any_position() {
-        let mut h = HeaderMap::new();
-        h.insert(
-            http::header::LINK,
-            http::HeaderValue::from_static(
-                "<https://api.github.com/x?page=1>; rel=\"prev\", <https://api.github.com/x?page=3>; rel=\"next\", <https://api.github.com/x?page=9>; rel=\"last\"",
-            ),
-        );
-        assert_eq!(
-            next_link(&h).as_deref(),
-            Some("https://api.github.com/x?page=3")
-        );
-        assert_eq!(next_link(&HeaderMap::new()), None);
-    }
 
     #[test]
     fn items_come_from_a_list_or_a_key() {

@@ -12,7 +12,7 @@
 //! - Waiting goes through a [`Sleeper`], so tests run on a clock of their own.
 
 use nhi_api::Secret;
-use nhi_http::{backoff, error_detail, header_str, Sleeper};
+use nhi_http::{backoff, error_detail, header_str, next_link, without_url, Sleeper};
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
@@ -326,7 +326,7 @@ impl Api {
             if status.is_success() {
                 return Ok(Page {
                     body,
-                    next: nhi_http_next_link(&headers),
+                    next: next_link(&headers),
                     next_page: header_str(&headers, "x-next-page")
                         .filter(|v| !v.is_empty())
                         .map(str::to_string),
@@ -481,43 +481,6 @@ fn with_page(path: &str, page: &str) -> String {
     format!("{base}?{}", params.join("&"))
 }
 
-/// The `rel="next"` URL of a `Link` header.
-pub fn nhi_http_next_link(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(reqwest::header::LINK)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .find_map(|part| {
-            let mut pieces = part.split(';');
-            let target = pieces.next()?.trim();
-            let is_next = pieces.any(|p| {
-                let p = p.trim();
-                p == "rel=\"next\"" || p == "rel=next"
-            });
-            let url = target.strip_prefix('<')?.strip_suffix('>')?;
-            is_next.then(|| url.to_string())
-        })
-}
-
-/// A reqwest error's text without the URL.
-fn without_url(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
-    if let Some(url) = e.url() {
-        text = text
-            .replace(&format!(" ({url})"), "")
-            .replace(url.as_str(), "");
-    }
-    if let Some(source) = std::error::Error::source(e) {
-        let causes = nhi_api::error_chain(source);
-        if !text.contains(&causes) {
-            text.push_str(": ");
-            text.push_str(&causes);
-        }
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -530,21 +493,6 @@ mod tests {
             "/x?per_page=100&page=3"
         );
         assert_eq!(with_page("/x", "2"), "/x?page=2");
-    }
-
-    #[test]
-    fn next_link_is_read_from_any_position() {
-        let mut h = HeaderMap::new();
-        h.insert(
-            reqwest::header::LINK,
-            HeaderValue::from_static(
-                "<https://gitlab.com/api/v4/x?page=1>; rel=\"first\", <https://gitlab.com/api/v4/x?page=3>; rel=\"next\"",
-            ),
-        );
-        assert_eq!(
-            nhi_http_next_link(&h).as_deref(),
-            Some("https://gitlab.com/api/v4/x?page=3")
-        );
     }
 
     #[test]

@@ -471,8 +471,28 @@ pub fn error_detail(body: &str) -> String {
     short
 }
 
+/// The `rel="next"` URL of a `Link` header (GitHub's and GitLab's pagination), wherever it
+/// stands among the other relations.
+pub fn next_link(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(reqwest::header::LINK)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|part| {
+            let mut pieces = part.split(';');
+            let target = pieces.next()?.trim();
+            let is_next = pieces.any(|p| {
+                let p = p.trim();
+                p == "rel=\"next\"" || p == "rel=next"
+            });
+            let url = target.strip_prefix('<')?.strip_suffix('>')?;
+            is_next.then(|| url.to_string())
+        })
+}
+
 /// A reqwest error's text without the URL (callers add the URL themselves, once).
-fn without_url(e: &reqwest::Error) -> String {
+pub fn without_url(e: &reqwest::Error) -> String {
     let mut text = e.to_string();
     if let Some(url) = e.url() {
         text = text
@@ -493,6 +513,30 @@ fn without_url(e: &reqwest::Error) -> String {
 mod tests {
     use super::*;
     use std::sync::Mutex;
+
+    #[test]
+    fn next_link_is_read_from_any_position() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            reqwest::header::LINK,
+            HeaderValue::from_static(
+                "<https://api.github.com/x?page=1>; rel=\"prev\", <https://api.github.com/x?page=3>; rel=\"next\", <https://api.github.com/x?page=9>; rel=\"last\"",
+            ),
+        );
+        assert_eq!(
+            next_link(&h).as_deref(),
+            Some("https://api.github.com/x?page=3")
+        );
+        h.insert(
+            reqwest::header::LINK,
+            HeaderValue::from_static("<https://gitlab.com/api/v4/x?page=2>; rel=next"),
+        );
+        assert_eq!(
+            next_link(&h).as_deref(),
+            Some("https://gitlab.com/api/v4/x?page=2")
+        );
+        assert_eq!(next_link(&HeaderMap::new()), None);
+    }
     use wiremock::matchers::{header, method, path, query_param};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
