@@ -132,6 +132,11 @@ pub struct Thresholds {
     pub github_token_max_lifetime_days: Days,
     /// An Actions secret whose value was last set longer ago than this is due for rotation.
     pub github_secret_max_age_days: Days,
+    /// An Entra ID client secret or certificate must expire within this many days of its start.
+    pub azure_credential_max_lifetime_days: Days,
+    /// An Entra ID service principal not signed in for this long (or never, and older) is
+    /// stale.
+    pub azure_sp_unused_days: Days,
 }
 
 impl Default for Thresholds {
@@ -146,6 +151,8 @@ impl Default for Thresholds {
             github_credential_unused_days: Days::new(90),
             github_token_max_lifetime_days: Days::new(366),
             github_secret_max_age_days: Days::new(365),
+            azure_credential_max_lifetime_days: Days::new(365),
+            azure_sp_unused_days: Days::new(90),
         }
     }
 }

@@ -346,10 +346,14 @@ fn graph(args: GraphArgs, quiet: bool) -> anyhow::Result<u8> {
     let config = Config::load(args.config.as_deref(), &nhi::rules::ids())?;
     let now = args.now.unwrap_or_else(Utc::now);
     let inventory = args.sources.collect(now, &config)?;
-    let (analysis, whole) =
-        nhi::analyzer::analyze_then(&inventory, &config, now, |analysis, graph, federation| {
-            nhi::graph::build(&inventory, analysis, graph, federation, now)
-        });
+    let (analysis, whole) = nhi::analyzer::analyze_then(
+        &inventory,
+        &config,
+        now,
+        |analysis, graph, federation, azure| {
+            nhi::graph::build(&inventory, analysis, graph, federation, azure, now)
+        },
+    );
     drop(analysis);
     report_sources(&inventory.sources, quiet);
     let cut = whole.cut(

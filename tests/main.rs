@@ -7,6 +7,7 @@ mod common;
 mod ai_providers;
 mod aws_live;
 mod aws_recorded;
+mod azure;
 mod bad_input;
 mod completions_man;
 mod docs;

@@ -55,6 +55,8 @@ pub struct Ctx<'a> {
     pub estate: &'a crate::privilege::Estate<'a>,
     /// Which workloads of other providers (CI jobs, service accounts) can become which role.
     pub federation: &'a crate::privilege::federation::Federation,
+    /// Who can become whom in Entra ID, and the paths to each tenant's Global Administrator.
+    pub azure: &'a crate::privilege::azure::AzureGraph,
 }
 
 impl Ctx<'_> {

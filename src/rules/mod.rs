@@ -27,6 +27,17 @@ mod aws_trust_cross_account_no_external_id;
 mod aws_trust_service_no_source_condition;
 mod aws_unused_services;
 mod aws_wildcard_permissions;
+mod azure_agent_unsponsored;
+mod azure_app_no_owner;
+mod azure_credential_long_lived;
+mod azure_credential_on_service_principal;
+mod azure_dangerous_graph_permission;
+mod azure_federation_too_wide;
+mod azure_path_to_global_admin;
+mod azure_privileged_directory_role;
+mod azure_sp_unused;
+mod azure_subscription_control;
+mod azure_third_party_app_privileged;
 mod github_actions_can_approve_prs;
 mod github_app_all_repos_write;
 mod github_app_suspended;
@@ -78,6 +89,17 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &github_owner_departed::Rule,
         &github_workflow_token_write::Rule,
         &github_actions_can_approve_prs::Rule,
+        &azure_credential_long_lived::Rule,
+        &azure_credential_on_service_principal::Rule,
+        &azure_sp_unused::Rule,
+        &azure_app_no_owner::Rule,
+        &azure_dangerous_graph_permission::Rule,
+        &azure_privileged_directory_role::Rule,
+        &azure_subscription_control::Rule,
+        &azure_federation_too_wide::Rule,
+        &azure_third_party_app_privileged::Rule,
+        &azure_agent_unsponsored::Rule,
+        &azure_path_to_global_admin::Rule,
     ]
 }
 
@@ -166,6 +188,11 @@ mod catalog_tests {
             kinds::GITHUB_CREDENTIAL_AUTHORIZATION,
             kinds::GITHUB_ACTIONS_SECRET,
             kinds::GITHUB_WORKFLOW_TOKEN,
+            kinds::AZURE_SERVICE_PRINCIPAL,
+            kinds::AZURE_APPLICATION,
+            kinds::AZURE_AGENT_IDENTITY,
+            kinds::AZURE_AGENT_BLUEPRINT,
+            kinds::AZURE_AGENT_USER,
         ];
         for rule in all() {
             for kind in rule.meta().kinds {

@@ -70,7 +70,12 @@ macro_rules! plugs {
     };
 }
 
-plugs!(aws::AwsArgs, github::GithubArgs, ai::AiArgs);
+plugs!(
+    aws::AwsArgs,
+    github::GithubArgs,
+    ai::AiArgs,
+    azure::AzureArgs
+);
 
 /// Where to read identities from: `--from` paths and provider flags.
 #[derive(clap::Args)]
