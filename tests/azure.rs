@@ -205,3 +205,426 @@ fn a_github_workload_reaches_global_admin_through_a_federated_credential() {
         .expect("ci");
     assert_eq!(ci["reached_by"][0]["workload"], "github:acme/api", "{ci}");
 }
+
+mod live {
+    //! The live connector against a loopback scenario of the same tenant: Graph (v1.0 and
+    //! beta), Resource Manager and the token endpoint, serving the demo's files as the APIs
+    //! would. Paging (`@odata.nextLink` on the same host; one pointing elsewhere is not
+    //! followed), a 429 with Retry-After, a 403 on sign-in activity, two readable subscriptions
+    //! and a denied one.
+
+    use super::*;
+    use serde_json::{json, Value};
+    use std::time::Duration;
+    use wiremock::matchers::{body_string_contains, header, method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    const TENANT: &str = "7d3e4f5a-1b2c-4d6e-8f90-a1b2c3d4e5f6";
+    const SECRET: &str = "planted-Cl13nt-S3cret~value";
+    const TOKEN: &str = "eyJ0eXAiOiJKV1Qi.mock-access-token";
+    const SUB3: &str = "11111111-aaaa-4bbb-8ccc-000000000003";
+
+    fn demo(name: &str) -> Value {
+        serde_json::from_str(&read(format!("{DEMO}/{name}"))).expect("demo file")
+    }
+
+    fn ok(body: Value) -> ResponseTemplate {
+        ResponseTemplate::new(200).set_body_json(body)
+    }
+
+    /// An `az role assignment list` item in the API's form (facts under `properties`).
+    fn arm_form(a: &Value) -> Value {
+        json!({
+            "id": a["id"], "name": a["name"], "type": a["type"],
+            "properties": {
+                "principalId": a["principalId"], "principalType": a["principalType"],
+                "roleDefinitionId": a["roleDefinitionId"], "scope": a["scope"],
+            }
+        })
+    }
+
+    async fn get(server: &MockServer, p: &str, body: ResponseTemplate) {
+        Mock::given(method("GET"))
+            .and(path(p))
+            .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+            .respond_with(body)
+            .mount(server)
+            .await;
+    }
+
+    /// The tenant, served; `sign_ins`: whether sign-in activity is licensed.
+    async fn tenant(sign_ins: bool) -> MockServer {
+        let s = MockServer::start().await;
+        let base = s.uri();
+        // Token endpoint: the client secret, form-encoded, for Graph and for Resource Manager.
+        Mock::given(method("POST"))
+            .and(path(format!("/{TENANT}/oauth2/v2.0/token")))
+            .and(body_string_contains("client_secret=planted-Cl13nt-S3cret"))
+            .respond_with(ok(
+                json!({"token_type": "Bearer", "expires_in": 3599, "access_token": TOKEN}),
+            ))
+            .mount(&s)
+            .await;
+        get(&s, "/v1.0/organization", ok(demo("organization.json"))).await;
+        // Service principals in two pages; the second is rate limited once.
+        let sps = demo("service-principals.json");
+        let all = sps.as_array().expect("list");
+        let (first, second) = all.split_at(all.len() / 2);
+        Mock::given(method("GET"))
+            .and(path("/v1.0/servicePrincipals"))
+            .and(query_param("$skiptoken", "p2"))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+            .up_to_n_times(1)
+            .mount(&s)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v1.0/servicePrincipals"))
+            .and(query_param("$skiptoken", "p2"))
+            .respond_with(ok(json!({"value": second})))
+            .mount(&s)
+            .await;
+        get(
+            &s,
+            "/v1.0/servicePrincipals",
+            ok(json!({
+                "value": first,
+                "@odata.nextLink": format!("{base}/v1.0/servicePrincipals?$skiptoken=p2"),
+            })),
+        )
+        .await;
+        // Applications: the full listing, the owners listing and the federated credentials.
+        let owners = demo("application-owners.json");
+        Mock::given(method("GET"))
+            .and(path("/v1.0/applications"))
+            .and(query_param("$select", "id,appId,displayName"))
+            .respond_with(ok(owners))
+            .mount(&s)
+            .await;
+        let apps = demo("applications.json");
+        let fics: Vec<Value> = apps
+            .as_array()
+            .expect("apps")
+            .iter()
+            .map(|a| {
+                let name = a["displayName"].as_str().expect("name");
+                let f = std::fs::read_to_string(root().join(format!("{DEMO}/fic-{name}.json")))
+                    .ok()
+                    .map(|t| serde_json::from_str::<Value>(&t).expect("fic")["value"].clone())
+                    .unwrap_or(json!([]));
+                json!({"id": a["id"], "federatedIdentityCredentials": f})
+            })
+            .collect();
+        Mock::given(method("GET"))
+            .and(path("/beta/applications"))
+            .and(query_param("$expand", "federatedIdentityCredentials"))
+            .respond_with(ok(json!({"value": fics})))
+            .mount(&s)
+            .await;
+        get(&s, "/v1.0/applications", ok(json!({"value": apps}))).await;
+        get(
+            &s,
+            "/v1.0/roleManagement/directory/roleAssignments",
+            ok(demo("directory-role-assignments.json")),
+        )
+        .await;
+        get(
+            &s,
+            "/v1.0/oauth2PermissionGrants",
+            ok(demo("oauth2-permission-grants.json")),
+        )
+        .await;
+        let graph_sp = all
+            .iter()
+            .find(|sp| sp["displayName"] == "Microsoft Graph")
+            .expect("graph")["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
+        get(
+            &s,
+            &format!("/v1.0/servicePrincipals/{graph_sp}/appRoleAssignedTo"),
+            ok(demo("graph-app-role-assigned-to.json")),
+        )
+        .await;
+        if sign_ins {
+            get(
+                &s,
+                "/beta/reports/servicePrincipalSignInActivities",
+                ok(demo("sign-in-activity.json")),
+            )
+            .await;
+            get(
+                &s,
+                "/beta/reports/appCredentialSignInActivities",
+                ResponseTemplate::new(404),
+            )
+            .await;
+        } else {
+            get(&s, "/beta/reports/servicePrincipalSignInActivities", ResponseTemplate::new(403).set_body_json(json!({
+                "error": {"code": "Authentication_RequestFromNonPremiumTenantOrB2CTenant", "message": "Neither tenant is B2C or tenant doesn't have premium license"}}))).await;
+        }
+        get(
+            &s,
+            "/beta/servicePrincipals/microsoft.graph.agentIdentity",
+            ok(demo("agent-identities.json")),
+        )
+        .await;
+        get(
+            &s,
+            "/beta/applications/microsoft.graph.agentIdentityBlueprint",
+            ok(demo("agent-identity-blueprints.json")),
+        )
+        .await;
+        get(
+            &s,
+            "/beta/users/microsoft.graph.agentUser",
+            ok(demo("agent-users.json")),
+        )
+        .await;
+        // Resource Manager: three subscriptions, the third denied.
+        let subs = [
+            "11111111-aaaa-4bbb-8ccc-000000000001",
+            "11111111-aaaa-4bbb-8ccc-000000000002",
+            SUB3,
+        ];
+        get(&s, "/subscriptions", ok(json!({"value": subs.iter().map(|id| json!({
+            "id": format!("/subscriptions/{id}"), "subscriptionId": id, "tenantId": TENANT, "displayName": id,
+        })).collect::<Vec<_>>()}))).await;
+        for sub in &subs[..2] {
+            let list: Vec<Value> = demo(&format!("role-assignments-{sub}.json"))
+                .as_array()
+                .expect("list")
+                .iter()
+                .map(arm_form)
+                .collect();
+            // One page, then the rest through nextLink.
+            let (a, b) = list.split_at(1);
+            Mock::given(method("GET"))
+                .and(path(format!(
+                    "/subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments"
+                )))
+                .and(query_param("page", "2"))
+                .respond_with(ok(json!({"value": b})))
+                .mount(&s)
+                .await;
+            get(&s, &format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments"), ok(json!({
+                "value": a,
+                "nextLink": format!("{base}/subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&page=2"),
+            }))).await;
+        }
+        get(&s, &format!("/subscriptions/{SUB3}/providers/Microsoft.Authorization/roleAssignments"), ResponseTemplate::new(403).set_body_json(json!({
+            "error": {"code": "AuthorizationFailed", "message": "The client does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/read'"}}))).await;
+        s
+    }
+
+    fn live(server: &MockServer, format: &str, env: &[(&str, &str)]) -> Run {
+        let mut cmd = nhi();
+        for k in [
+            "AZURE_CLIENT_ID",
+            "AZURE_CLIENT_SECRET",
+            "AZURE_TENANT_ID",
+            "AZURE_CLIENT_CERTIFICATE_PATH",
+            "AZURE_FEDERATED_TOKEN_FILE",
+            "AZURE_AUTHORITY_HOST",
+            "IDENTITY_ENDPOINT",
+            "IDENTITY_HEADER",
+            "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+        ] {
+            cmd.env_remove(k);
+        }
+        cmd.env("AZURE_AUTHORITY_HOST", server.uri())
+            .timeout(Duration::from_secs(120));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        run_in(
+            cmd,
+            &[
+                "scan",
+                "--now",
+                NOW,
+                "--format",
+                format,
+                "--azure-tenant",
+                TENANT,
+                "--azure-graph-url",
+                &server.uri(),
+                "--azure-arm-url",
+                &server.uri(),
+            ],
+        )
+    }
+
+    fn secret_env() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("AZURE_CLIENT_ID", "scanner-app"),
+            ("AZURE_CLIENT_SECRET", SECRET),
+        ]
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn live_scan_gives_the_offline_identities_and_fingerprints() {
+        let server = tenant(true).await;
+        let r = live(&server, "json", &secret_env());
+        assert_eq!(
+            r.code, 2,
+            "the denied subscription is a failed source: {}",
+            r.stderr
+        );
+        let report: Value = serde_json::from_str(&r.stdout).expect("json");
+        let offline = ok_report(&scan(&[DEMO], "json"));
+        assert_eq!(
+            findings_by_fingerprint(&report),
+            findings_by_fingerprint(&offline)
+        );
+        let ids = |r: &Value| {
+            r["identities"]
+                .as_array()
+                .expect("ids")
+                .iter()
+                .map(|i| i["id"].as_str().expect("id").to_string())
+                .collect::<BTreeSet<_>>()
+        };
+        assert_eq!(ids(&report), ids(&offline));
+        let sources = report["sources"].as_array().expect("sources");
+        let denied = sources
+            .iter()
+            .find(|s| s["scope"] == SUB3)
+            .expect("denied subscription reported");
+        assert_eq!(denied["status"], "failed");
+        assert!(
+            denied["message"].as_str().expect("m").contains("Reader"),
+            "{denied}"
+        );
+        for s in sources.iter().filter(|s| s["scope"] != SUB3) {
+            assert_eq!(s["status"], "ok", "{s}");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn refused_sign_in_activity_leaves_last_use_unknown_and_says_so() {
+        let server = tenant(false).await;
+        let r = live(&server, "json", &secret_env());
+        let report: Value =
+            serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stderr));
+        let sign_in = report["sources"]
+            .as_array()
+            .expect("s")
+            .iter()
+            .find(|s| s["kind"] == "sign_in_activity")
+            .expect("reported");
+        assert_eq!(sign_in["status"], "skipped");
+        assert!(
+            sign_in["message"].as_str().expect("m").contains("P1 or P2"),
+            "{sign_in}"
+        );
+        let mut expected = planted();
+        expected.retain(|(rule, _)| rule != "azure-sp-unused");
+        assert_eq!(fired(&report), expected);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_client_secret_never_appears_in_any_output() {
+        let server = tenant(true).await;
+        for format in [
+            "table", "json", "ndjson", "csv", "sarif", "html", "markdown", "ocsf",
+        ] {
+            let mut env = secret_env();
+            env.push(("RUST_LOG", "trace"));
+            let r = live(&server, format, &env);
+            assert!(!r.stdout.is_empty(), "{format}: {}", r.stderr);
+            for text in [&r.stdout, &r.stderr] {
+                assert!(!text.contains(SECRET), "{format} leaks the client secret");
+                assert!(!text.contains(TOKEN), "{format} leaks the access token");
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn federated_token_file_and_managed_identity_flows() {
+        let server = tenant(true).await;
+        // Workload identity: the federated token goes as the client assertion.
+        let dir = tempfile::tempdir().expect("tmp");
+        let file = dir.path().join("token");
+        std::fs::write(&file, "federated.jwt.from-the-platform\n").expect("w");
+        Mock::given(method("POST"))
+            .and(path(format!("/{TENANT}/oauth2/v2.0/token")))
+            .and(body_string_contains(
+                "client_assertion=federated.jwt.from-the-platform",
+            ))
+            .and(body_string_contains("client-assertion-type%3Ajwt-bearer"))
+            .respond_with(ok(json!({"access_token": TOKEN})))
+            .mount(&server)
+            .await;
+        let r = live(
+            &server,
+            "json",
+            &[
+                ("AZURE_CLIENT_ID", "ci-app"),
+                ("AZURE_FEDERATED_TOKEN_FILE", file.to_str().expect("p")),
+            ],
+        );
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert_eq!(
+            fired(&serde_json::from_str(&r.stdout).expect("json")),
+            planted()
+        );
+        // Managed identity (IMDS): no environment credential at all.
+        Mock::given(method("GET"))
+            .and(path("/metadata/identity/oauth2/token"))
+            .and(header("metadata", "true"))
+            .and(query_param("api-version", "2018-02-01"))
+            .respond_with(ok(
+                json!({"access_token": TOKEN, "expires_in": "3599", "token_type": "Bearer"}),
+            ))
+            .mount(&server)
+            .await;
+        let r = live(
+            &server,
+            "json",
+            &[("AZURE_POD_IDENTITY_AUTHORITY_HOST", &server.uri())],
+        );
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert_eq!(
+            fired(&serde_json::from_str(&r.stdout).expect("json")),
+            planted()
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_next_link_to_another_host_is_not_followed() {
+        let server = MockServer::start().await;
+        let elsewhere = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ok(json!({"access_token": TOKEN})))
+            .mount(&server)
+            .await;
+        get(&server, "/v1.0/servicePrincipals", ok(json!({
+            "value": demo("service-principals.json").as_array().expect("l")[..3],
+            "@odata.nextLink": format!("{}/v1.0/servicePrincipals?$skiptoken=steal", elsewhere.uri()),
+        }))).await;
+        Mock::given(method("GET"))
+            .respond_with(ok(json!({"value": []})))
+            .expect(0)
+            .mount(&elsewhere)
+            .await;
+        let r = live(&server, "json", &secret_env());
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        let report: Value = serde_json::from_str(&r.stdout).expect("json");
+        let tenant = report["sources"]
+            .as_array()
+            .expect("s")
+            .iter()
+            .find(|s| s["kind"].is_null() && s["scope"] == TENANT)
+            .expect("tenant");
+        assert_eq!(tenant["status"], "partial");
+        assert!(
+            tenant["message"]
+                .as_str()
+                .expect("m")
+                .contains("leaves the configured host"),
+            "{tenant}"
+        );
+        assert_eq!(report["summary"]["identities"], 3);
+    }
+}
