@@ -21,15 +21,22 @@ pub struct AzureArgs {
     /// the caller can list).
     #[arg(long = "azure-subscription", value_name = "ID", requires = "azure_tenant")]
     azure_subscription: Vec<String>,
-    /// Microsoft Graph base URL (sovereign clouds: https://graph.microsoft.us, ...).
+    /// Microsoft Graph v1.0 base URL (sovereign clouds: https://graph.microsoft.us/v1.0, ...).
     #[arg(long, value_name = "URL", default_value = DEFAULT_GRAPH_URL)]
     azure_graph_url: String,
+    /// Microsoft Graph beta base URL (sign-in activity, Agent ID, flexible federated
+    /// credentials); default: the v1.0 URL with `beta` in place of `v1.0`.
+    #[arg(long, value_name = "URL")]
+    azure_graph_beta_url: Option<String>,
     /// Resource Manager base URL (sovereign clouds: https://management.usgovcloudapi.net, ...).
     #[arg(long, value_name = "URL", default_value = DEFAULT_ARM_URL)]
     azure_arm_url: String,
     /// Sign-in endpoint; AZURE_AUTHORITY_HOST when set.
     #[arg(long, value_name = "URL", env = "AZURE_AUTHORITY_HOST", default_value = DEFAULT_AUTHORITY)]
     azure_authority_host: String,
+    /// Attempts per request when rate limited or on a server error (first included).
+    #[arg(long, value_name = "N", default_value_t = 6)]
+    azure_max_attempts: u32,
     /// Per-object Graph requests in flight at once.
     #[arg(long, value_name = "N", default_value_t = 8)]
     azure_concurrency: usize,
@@ -69,10 +76,11 @@ impl Plug for AzureArgs {
             tenants: self.azure_tenant.clone(),
             subscriptions: self.azure_subscription.clone(),
             graph_url: self.azure_graph_url.clone(),
+            graph_beta_url: self.azure_graph_beta_url.clone(),
             arm_url: self.azure_arm_url.clone(),
             authority: self.azure_authority_host.clone(),
             concurrency: self.azure_concurrency.max(1),
-            ..Default::default()
+            max_attempts: self.azure_max_attempts.max(1),
         };
         vec![Setup::Ready(Box::new(AzureLive::new(
             options,

@@ -28,7 +28,10 @@ pub struct AzureOptions {
     pub tenants: Vec<String>,
     /// Subscriptions to read; empty: every subscription of the tenant the caller can list.
     pub subscriptions: Vec<String>,
+    /// Graph v1.0 base, `https://graph.microsoft.com/v1.0`.
     pub graph_url: String,
+    /// Graph beta base; `None`: the v1.0 base with `beta` for its last segment.
+    pub graph_beta_url: Option<String>,
     pub arm_url: String,
     pub authority: String,
     /// Requests in flight at once for per-object calls (`appRoleAssignedTo`).
@@ -43,6 +46,7 @@ impl Default for AzureOptions {
             tenants: Vec::new(),
             subscriptions: Vec::new(),
             graph_url: crate::DEFAULT_GRAPH_URL.into(),
+            graph_beta_url: None,
             arm_url: crate::DEFAULT_ARM_URL.into(),
             authority: crate::DEFAULT_AUTHORITY.into(),
             concurrency: 8,
@@ -221,7 +225,11 @@ impl AzureLive {
 
     async fn scan_tenant(&self, http: &reqwest::Client, tenant: &str) -> Inventory {
         let mut inventory = Inventory::default();
-        let graph_origin = format!("{}/v1.0", self.options.graph_url.trim_end_matches('/'));
+        let graph_origin = self.options.graph_url.trim_end_matches('/').to_string();
+        let beta_origin = self.options.graph_beta_url.clone().unwrap_or_else(|| {
+            let base = graph_origin.strip_suffix("/v1.0").unwrap_or(&graph_origin);
+            format!("{base}/beta")
+        });
         let scope = format!("{}/.default", origin_of(&self.options.graph_url));
         let token = match self
             .credential
@@ -242,14 +250,17 @@ impl AzureLive {
                 return inventory;
             }
         };
-        let graph = match self.client(&self.options.graph_url, token) {
+        let clients = self
+            .client(&graph_origin, token.clone())
+            .and_then(|v1| Ok((v1, self.client(&beta_origin, token)?)));
+        let (graph, beta) = match clients {
             Ok(c) => c,
             Err(e) => {
                 inventory.sources.push(SourceReport::failed(
                     CONNECTOR,
                     tenant,
                     &graph_origin,
-                    format!("bad --azure-graph-url: {e}"),
+                    format!("bad --azure-graph-url or --azure-graph-beta-url: {e}"),
                 ));
                 return inventory;
             }
@@ -265,7 +276,7 @@ impl AzureLive {
 
         // The tenant's id (a domain name was given, perhaps).
         let org: Listing<Organization> =
-            list_all(&graph, "v1.0/organization", &[], "@odata.nextLink").await;
+            list_all(&graph, "organization", &[], "@odata.nextLink").await;
         if let Some(id) = org
             .items
             .iter()
@@ -277,7 +288,7 @@ impl AzureLive {
         let scope_id = data.tenant_id.clone().unwrap_or_else(|| tenant.to_string());
 
         let sps: Listing<ServicePrincipal> =
-            list_all(&graph, "v1.0/servicePrincipals", &top(), "@odata.nextLink").await;
+            list_all(&graph, "servicePrincipals", &top(), "@odata.nextLink").await;
         if sps.items.is_empty() && !sps.complete() {
             let why = sps.stop.clone().unwrap_or_default();
             let fix = if sps.refused() {
@@ -297,14 +308,14 @@ impl AzureLive {
         data.service_principals = sps.items;
 
         let apps: Listing<Application> =
-            list_all(&graph, "v1.0/applications", &top(), "@odata.nextLink").await;
+            list_all(&graph, "applications", &top(), "@odata.nextLink").await;
         problems.extend(apps.problems("applications"));
         data.applications_read = apps.complete();
         data.applications = apps.items;
 
         let owners: Listing<Application> = list_all(
             &graph,
-            "v1.0/applications",
+            "applications",
             &[
                 ("$select", "id,appId,displayName".to_string()),
                 (
@@ -335,9 +346,9 @@ impl AzureLive {
             ("$top", "999".to_string()),
         ];
         let mut fics: Listing<Application> =
-            list_all(&graph, "beta/applications", &fic_query, "@odata.nextLink").await;
+            list_all(&beta, "applications", &fic_query, "@odata.nextLink").await;
         if !fics.complete() {
-            fics = list_all(&graph, "v1.0/applications", &fic_query, "@odata.nextLink").await;
+            fics = list_all(&graph, "applications", &fic_query, "@odata.nextLink").await;
         }
         if fics.complete() {
             for a in fics.items {
@@ -354,7 +365,7 @@ impl AzureLive {
 
         let roles: Listing<DirectoryRoleAssignment> = list_all(
             &graph,
-            "v1.0/roleManagement/directory/roleAssignments",
+            "roleManagement/directory/roleAssignments",
             &[],
             "@odata.nextLink",
         )
@@ -366,7 +377,7 @@ impl AzureLive {
         }
         let definitions: Listing<RoleDefinition> = list_all(
             &graph,
-            "v1.0/roleManagement/directory/roleDefinitions",
+            "roleManagement/directory/roleDefinitions",
             &[],
             "@odata.nextLink",
         )
@@ -377,13 +388,8 @@ impl AzureLive {
             }
         }
 
-        let grants: Listing<OAuth2PermissionGrant> = list_all(
-            &graph,
-            "v1.0/oauth2PermissionGrants",
-            &[],
-            "@odata.nextLink",
-        )
-        .await;
+        let grants: Listing<OAuth2PermissionGrant> =
+            list_all(&graph, "oauth2PermissionGrants", &[], "@odata.nextLink").await;
         if grants.complete() {
             data.delegated_grants = Some(grants.items);
         } else {
@@ -406,7 +412,7 @@ impl AzureLive {
         let assigned: Vec<(String, Listing<AppRoleAssignment>)> =
             futures_util::stream::iter(resources.into_iter().map(|id| async move {
                 let path = format!(
-                    "v1.0/servicePrincipals/{}/appRoleAssignedTo",
+                    "servicePrincipals/{}/appRoleAssignedTo",
                     nhi_http::segment(&id)
                 );
                 let l = list_all(
@@ -439,21 +445,18 @@ impl AzureLive {
 
         // Sign-in activity (beta, Entra ID P1/P2 and AuditLog.Read.All).
         let sign_ins: Listing<ServicePrincipalSignInActivity> = list_all(
-            &graph,
-            "beta/reports/servicePrincipalSignInActivities",
+            &beta,
+            "reports/servicePrincipalSignInActivities",
             &[],
             "@odata.nextLink",
         )
         .await;
-        let sign_in_origin = format!(
-            "{}/beta/reports/servicePrincipalSignInActivities",
-            self.options.graph_url.trim_end_matches('/')
-        );
+        let sign_in_origin = format!("{beta_origin}/reports/servicePrincipalSignInActivities");
         if sign_ins.complete() {
             data.sign_ins = Some(sign_ins.items);
             let creds: Listing<AppCredentialSignInActivity> = list_all(
-                &graph,
-                "beta/reports/appCredentialSignInActivities",
+                &beta,
+                "reports/appCredentialSignInActivities",
                 &[],
                 "@odata.nextLink",
             )
@@ -490,25 +493,25 @@ impl AzureLive {
         }
 
         // Entra Agent ID (beta): absent in tenants and clouds without it.
-        let agent_origin = format!("{}/beta", self.options.graph_url.trim_end_matches('/'));
+        let agent_origin = beta_origin.clone();
         let expand_sponsors = vec![("$expand", "sponsors".to_string())];
         let agents: Listing<ServicePrincipal> = list_all(
-            &graph,
-            "beta/servicePrincipals/microsoft.graph.agentIdentity",
+            &beta,
+            "servicePrincipals/microsoft.graph.agentIdentity",
             &expand_sponsors,
             "@odata.nextLink",
         )
         .await;
         let blueprints: Listing<Application> = list_all(
-            &graph,
-            "beta/applications/microsoft.graph.agentIdentityBlueprint",
+            &beta,
+            "applications/microsoft.graph.agentIdentityBlueprint",
             &[("$expand", "owners".to_string())],
             "@odata.nextLink",
         )
         .await;
         let agent_users: Listing<AgentUser> = list_all(
-            &graph,
-            "beta/users/microsoft.graph.agentUser",
+            &beta,
+            "users/microsoft.graph.agentUser",
             &expand_sponsors,
             "@odata.nextLink",
         )

@@ -29,7 +29,7 @@ pub use fetch::{AzureLive, AzureOptions};
 pub use import::AzureImport;
 
 pub const CONNECTOR: &str = "azure";
-pub const DEFAULT_GRAPH_URL: &str = "https://graph.microsoft.com";
+pub const DEFAULT_GRAPH_URL: &str = "https://graph.microsoft.com/v1.0";
 pub const DEFAULT_ARM_URL: &str = "https://management.azure.com";
 pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
 
