@@ -106,8 +106,8 @@ pub fn is_broad_scope(scope: &str) -> bool {
     if s.is_empty() {
         return true;
     }
-    if s.starts_with("/providers/microsoft.management/managementgroups/") {
-        return !s["/providers/microsoft.management/managementgroups/".len()..].contains('/');
+    if let Some(group) = s.strip_prefix("/providers/microsoft.management/managementgroups/") {
+        return !group.contains('/');
     }
     match s.strip_prefix("/subscriptions/") {
         Some(rest) => !rest.contains('/'),
@@ -468,9 +468,10 @@ fn federation_edges(
                 let mut hits: Vec<(&nhi_api::SubjectTemplate, String)> = Vec::new();
                 for t in &subjects[wi] {
                     for p in &patterns {
-                        if globs_intersect(p, &t.pattern)
-                            && !(!p.contains(['*', '?']) && t.except.iter().any(|e| e == p))
-                        {
+                        // A concrete subject another run of the workload answers for is that run's.
+                        let left_to_another =
+                            !p.contains(['*', '?']) && t.except.iter().any(|e| e == p);
+                        if globs_intersect(p, &t.pattern) && !left_to_another {
                             let subject = if p.contains('\u{0}') || !p.contains(['*', '?']) {
                                 c.subject.clone().unwrap_or_else(|| p.clone())
                             } else {

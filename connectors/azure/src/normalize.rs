@@ -107,7 +107,7 @@ fn lead_owner(list: &[AzureOwner]) -> Option<Owner> {
         .iter()
         .find(|o| o.enabled != Some(false))
         .or_else(|| list.first())?;
-    Some(Owner::new(o.name.clone(), "entra:owners").active(o.enabled.map(|e| e)))
+    Some(Owner::new(o.name.clone(), "entra:owners").active(o.enabled))
 }
 
 fn credentials(
