@@ -16,7 +16,7 @@ pub struct Rule;
 
 static META: RuleMeta = RuleMeta {
     id: "azure-agent-unsponsored",
-    title: "AI agent identity without a sponsor or with unowned blueprint credentials",
+    title: "AI agent without a sponsor or blueprint owner",
     category: Category::Ownership,
     severity: Severity::High,
     providers: &["azure"],

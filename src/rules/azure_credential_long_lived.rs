@@ -16,7 +16,7 @@ pub struct Rule;
 
 static META: RuleMeta = RuleMeta {
     id: "azure-credential-long-lived",
-    title: "Entra ID credential with a long lifetime, or expired but present",
+    title: "Entra ID credential long-lived or expired",
     category: Category::Hygiene,
     severity: Severity::Medium,
     providers: &["azure"],

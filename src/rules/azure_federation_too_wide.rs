@@ -16,7 +16,7 @@ pub struct Rule;
 
 static META: RuleMeta = RuleMeta {
     id: "azure-federation-too-wide",
-    title: "Federated credential admits pull requests or any branch",
+    title: "Federated credential admits any PR or branch",
     category: Category::Exposure,
     severity: Severity::High,
     providers: &["azure"],

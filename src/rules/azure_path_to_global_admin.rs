@@ -17,7 +17,7 @@ pub struct Rule;
 
 static META: RuleMeta = RuleMeta {
     id: "azure-path-to-global-admin",
-    title: "Service principal can become Global Administrator through other identities",
+    title: "Service principal reaches Global Administrator",
     category: Category::OverPrivilege,
     severity: Severity::Critical,
     providers: &["azure"],

@@ -15,7 +15,7 @@ pub struct Rule;
 
 static META: RuleMeta = RuleMeta {
     id: "azure-subscription-control",
-    title: "Service principal controls a subscription or management group",
+    title: "Service principal controls a subscription",
     category: Category::OverPrivilege,
     severity: Severity::High,
     providers: &["azure"],
