@@ -7,6 +7,7 @@
 use crate::config::Config;
 use crate::finding::{Finding, Kinds, RuleMeta, Severity};
 use crate::policy::{Effective, PolicyIndex};
+use crate::privilege::azure::AzureGraph;
 use crate::privilege::federation::{Federation, WayIn, WayOut};
 use crate::privilege::{Estate, PrivilegeGraph};
 use crate::rule::facts::is_iam_principal;
@@ -103,7 +104,7 @@ pub fn fingerprint(rule_id: &str, identity: &Identity, credential_id: Option<&st
 }
 
 pub fn analyze<'a>(inventory: &'a Inventory, config: &Config, now: DateTime<Utc>) -> Analysis<'a> {
-    analyze_then(inventory, config, now, |_, _, _| ()).0
+    analyze_then(inventory, config, now, |_, _, _, _| ()).0
 }
 
 /// [`analyze`], then hand the analysis, the privilege graph and the cross-provider edges it was
@@ -112,7 +113,7 @@ pub fn analyze_then<'a, R>(
     inventory: &'a Inventory,
     config: &Config,
     now: DateTime<Utc>,
-    then: impl FnOnce(&Analysis<'a>, &PrivilegeGraph<'_>, &Federation) -> R,
+    then: impl FnOnce(&Analysis<'a>, &PrivilegeGraph<'_>, &Federation, &AzureGraph) -> R,
 ) -> (Analysis<'a>, R) {
     let catalog = rules::all();
     let dispatch = Dispatch::new(&catalog, |r| !config.is_disabled(r.meta().id));
@@ -135,6 +136,8 @@ pub fn analyze_then<'a, R>(
     );
     let federation = Federation::build(inventory, &graph, now);
     tracing::debug!(edges = federation.edges.len(), "federation edges");
+    let azure = AzureGraph::build(inventory);
+    tracing::debug!(edges = azure.edges.len(), "Entra ID edges");
     // The workloads each identity speaks for.
     let mut speaks_for: HashMap<&str, Vec<usize>> = HashMap::new();
     for (wi, w) in inventory.workloads.iter().enumerate() {
@@ -152,6 +155,7 @@ pub fn analyze_then<'a, R>(
         estate: &estate,
         federation: &federation,
         gcp: &gcp,
+        azure: &azure,
     };
     let mut assessments: Vec<Assessment> = inventory
         .identities
@@ -204,15 +208,20 @@ pub fn analyze_then<'a, R>(
                     .then_with(|| a.fingerprint.cmp(&b.fingerprint))
             });
             let risk = score(&findings);
-            let reached_by = graph
+            let mut reached_by = graph
                 .node_of(position)
                 .map(|n| federation.ways_in(n, inventory))
                 .unwrap_or_default();
+            reached_by.extend(azure.ways_in(&identity.id, inventory));
             let reaches = speaks_for
                 .get(identity.id.as_str())
                 .into_iter()
                 .flatten()
-                .flat_map(|&w| federation.ways_out(w, &graph))
+                .flat_map(|&w| {
+                    let mut out = federation.ways_out(w, &graph);
+                    out.extend(azure.ways_out(w, inventory));
+                    out
+                })
                 .collect();
             Assessment {
                 identity,
@@ -245,7 +254,7 @@ pub fn analyze_then<'a, R>(
             .map(|r| r.meta())
             .collect(),
     };
-    let out = then(&analysis, &graph, &federation);
+    let out = then(&analysis, &graph, &federation, &azure);
     (analysis, out)
 }
 

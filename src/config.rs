@@ -259,6 +259,11 @@ pub struct Thresholds {
     pub gitlab_credential_unused_days: Days,
     /// A GitLab runner not contacted for this long is stale.
     pub gitlab_runner_unused_days: Days,
+    /// An Entra ID client secret or certificate must expire within this many days of its start.
+    pub azure_credential_max_lifetime_days: Days,
+    /// An Entra ID service principal not signed in for this long (or never, and older) is
+    /// stale.
+    pub azure_sp_unused_days: Days,
     /// Generic rules (kinds no provider rule judges, e.g. an external connector's): an active
     /// credential, or an identity without credentials, not used for this long (or never, and
     /// older than this) is stale.
@@ -330,6 +335,8 @@ impl Default for Thresholds {
             providers: BTreeMap::new(),
             gcp_key_max_age_days: Days::new(90),
             gcp_unused_days: Days::new(90),
+            azure_credential_max_lifetime_days: Days::new(365),
+            azure_sp_unused_days: Days::new(90),
         }
     }
 }

@@ -428,10 +428,14 @@ fn graph(args: GraphArgs, quiet: bool) -> anyhow::Result<u8> {
     let config = Config::load(args.config.as_deref(), &nhi::rules::ids())?;
     let now = args.now.unwrap_or_else(Utc::now);
     let inventory = args.sources.collect(now, &config)?;
-    let (analysis, whole) =
-        nhi::analyzer::analyze_then(&inventory, &config, now, |analysis, graph, federation| {
-            nhi::graph::build(&inventory, analysis, graph, federation, now)
-        });
+    let (analysis, whole) = nhi::analyzer::analyze_then(
+        &inventory,
+        &config,
+        now,
+        |analysis, graph, federation, azure| {
+            nhi::graph::build(&inventory, analysis, graph, federation, azure, now)
+        },
+    );
     drop(analysis);
     report_sources(&inventory.sources, quiet);
     let cut = whole.cut(
@@ -668,11 +672,15 @@ fn rules(args: RulesArgs) -> anyhow::Result<u8> {
                         .iter()
                         .map(|o| o.code())
                         .collect::<Vec<_>>()
-                        .join(" "),
+                        .join("\n"),
                 ]);
             }
-            if let Some(c) = t.column_mut(0) {
-                c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+            // Category, severity and OWASP codes never wrap; the rule's id and title take the
+            // rest of the width (an 80-column terminal keeps every id on one line).
+            for i in 1..=3 {
+                if let Some(c) = t.column_mut(i) {
+                    c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+                }
             }
             writeln!(w, "{t}")?;
             for r in &rules {

@@ -7,6 +7,7 @@ mod common;
 mod ai_providers;
 mod aws_live;
 mod aws_recorded;
+mod azure;
 mod bad_input;
 mod ci_recipes;
 mod completions_man;

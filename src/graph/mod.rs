@@ -16,6 +16,7 @@ pub mod mermaid;
 pub mod opengraph;
 
 use crate::analyzer::Analysis;
+use crate::privilege::azure::{AzureEdgeKind, AzureGraph};
 use crate::privilege::federation::Federation;
 use crate::privilege::{Certainty, NodeId, NodeKind, Outcome, PrivilegeGraph};
 use chrono::{DateTime, Utc};
@@ -158,6 +159,7 @@ pub fn build(
     analysis: &Analysis<'_>,
     graph: &PrivilegeGraph<'_>,
     federation: &Federation,
+    azure: &AzureGraph,
     now: DateTime<Utc>,
 ) -> IdentityGraph {
     let mut nodes: BTreeMap<String, Node> = BTreeMap::new();
@@ -416,6 +418,7 @@ pub fn build(
             statement: None,
         });
     }
+    azure_edges(inventory, azure, &mut nodes, &mut edges);
     edges.sort_by(|a, b| (&a.from, &a.to, a.kind, &a.path).cmp(&(&b.from, &b.to, b.kind, &b.path)));
     edges.dedup_by(|a, b| a.from == b.from && a.to == b.to && a.kind == b.kind && a.path == b.path);
     IdentityGraph {
@@ -424,6 +427,95 @@ pub fn build(
         filter: Filter::default(),
         nodes: nodes.into_values().collect(),
         edges,
+    }
+}
+
+/// Entra ID's edges: who can add credentials to whom, who can assign roles, who is Global
+/// Administrator (`admin:TENANT`), and workloads federated into applications.
+fn azure_edges(
+    inventory: &Inventory,
+    azure: &AzureGraph,
+    nodes: &mut BTreeMap<String, Node>,
+    edges: &mut Vec<Edge>,
+) {
+    let blank = |from: &str, to: &str, kind: EdgeKind| Edge {
+        from: from.to_string(),
+        to: to.to_string(),
+        kind,
+        path: None,
+        actions: Vec::new(),
+        conditions: Vec::new(),
+        certainty: "high",
+        subjects: Vec::new(),
+        who: None,
+        gate: None,
+        statement: None,
+    };
+    for e in &azure.edges {
+        let kind = match e.kind {
+            AzureEdgeKind::CanBecome => EdgeKind::CanBecome,
+            AzureEdgeKind::Escalates => EdgeKind::Escalates,
+            AzureEdgeKind::IsAdmin => EdgeKind::IsAdmin,
+        };
+        if e.kind != AzureEdgeKind::CanBecome {
+            if let Some(n) = nodes.get_mut(&e.from) {
+                n.admin |= e.kind == AzureEdgeKind::IsAdmin;
+            }
+            let tenant = e.to.trim_start_matches("admin:").to_string();
+            nodes.entry(e.to.clone()).or_insert_with(|| Node {
+                id: e.to.clone(),
+                class: NodeClass::Admin,
+                kind: "admin".into(),
+                provider: nhi_api::providers::AZURE.into(),
+                name: format!("Global Administrator of {tenant}"),
+                scope: tenant,
+                risk: None,
+                admin: true,
+                reaches: Vec::new(),
+                reachable_from_outside: Vec::new(),
+            });
+        }
+        let mut edge = blank(&e.from, &e.to, kind);
+        edge.actions = vec![e.via.clone()];
+        edges.push(edge);
+    }
+    // One edge per (workload, identity), its credentials' subjects the most open first.
+    let mut federated: BTreeMap<(usize, &str), Vec<&crate::privilege::azure::AzureFederationEdge>> =
+        BTreeMap::new();
+    for f in &azure.federation {
+        federated
+            .entry((f.workload, f.identity.as_str()))
+            .or_default()
+            .push(f);
+    }
+    for ((workload, identity), mut list) in federated {
+        let Some(w) = inventory.workloads.get(workload) else {
+            continue;
+        };
+        list.sort_by_key(|f| f.gate.is_some());
+        let lead = list[0];
+        let mut edge = blank(&w.id, identity, EdgeKind::Federation);
+        edge.actions = vec!["federated identity credential".into()];
+        edge.subjects = list
+            .iter()
+            .flat_map(|f| f.subjects.iter().cloned())
+            .collect();
+        edge.subjects.dedup();
+        edge.who = Some(lead.who.clone());
+        edge.gate = lead.gate.clone();
+        edge.statement = Some(lead.credential.clone());
+        edges.push(edge);
+    }
+    for (id, n) in nodes.iter_mut() {
+        if let Some(d) = azure.distance(id) {
+            if n.provider == nhi_api::providers::AZURE && n.class == NodeClass::Identity {
+                n.reaches = vec![match d {
+                    0 | 1 => "admin".into(),
+                    2 => "admin in 1 step".into(),
+                    d => format!("admin in {} steps", d - 1),
+                }];
+            }
+        }
     }
 }
 

@@ -55,8 +55,8 @@ fn estate() -> Inventory {
 }
 
 fn graph_of(inventory: &Inventory) -> IdentityGraph {
-    crate::analyzer::analyze_then(inventory, &Config::default(), now(), |a, g, f| {
-        build(inventory, a, g, f, now())
+    crate::analyzer::analyze_then(inventory, &Config::default(), now(), |a, g, f, z| {
+        build(inventory, a, g, f, z, now())
     })
     .1
 }

@@ -14,6 +14,7 @@
 //! its shortest path to administrator access. The graph is a value: rules read it, and so can
 //! anything that draws or exports it.
 
+pub mod azure;
 pub mod catalog;
 pub mod explain;
 pub mod federation;

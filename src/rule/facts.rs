@@ -193,6 +193,23 @@ pub fn gcp_service_agent_member(member: &str) -> bool {
         == Some("service_agent")
 }
 
+/// Entra ID principals that hold permissions and roles (service principals, agent identities).
+pub const AZURE_PRINCIPALS: &[&str] =
+    &[kinds::AZURE_SERVICE_PRINCIPAL, kinds::AZURE_AGENT_IDENTITY];
+
+/// Entra ID objects that hold credentials.
+pub const AZURE_CREDENTIAL_HOLDERS: &[&str] = &[
+    kinds::AZURE_APPLICATION,
+    kinds::AZURE_SERVICE_PRINCIPAL,
+    kinds::AZURE_AGENT_BLUEPRINT,
+    kinds::AZURE_AGENT_IDENTITY,
+];
+
+/// The Entra ID facts of an identity.
+pub fn azure(identity: &Identity) -> Option<&nhi_api::AzureFacts> {
+    crate::privilege::azure::facts(identity)
+}
+
 #[cfg(test)]
 mod gitlab_tests {
     use super::credential_like_key;

@@ -58,6 +58,8 @@ pub struct Ctx<'a> {
     pub federation: &'a crate::privilege::federation::Federation,
     /// Google Cloud roles, who may become which service account, escalation paths.
     pub gcp: &'a crate::privilege::gcp::GcpAccess,
+    /// Who can become whom in Entra ID, and the paths to each tenant's Global Administrator.
+    pub azure: &'a crate::privilege::azure::AzureGraph,
 }
 
 impl Ctx<'_> {

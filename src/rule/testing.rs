@@ -318,6 +318,7 @@ impl Case {
         let facts = super::Facts::of(&inventory);
         let federation = Federation::build(&inventory, &graph, now());
         let gcp = crate::privilege::gcp::GcpAccess::build(&inventory);
+        let azure = crate::privilege::azure::AzureGraph::build(&inventory);
         let ctx = Ctx {
             now: now(),
             config: &self.config,
@@ -326,6 +327,7 @@ impl Case {
             estate: &estate,
             federation: &federation,
             gcp: &gcp,
+            azure: &azure,
         };
         rule.check(&subject, &ctx)
     }
@@ -566,5 +568,58 @@ impl Case {
             f(facts);
         }
         self
+    }
+}
+
+/// An Entra ID identity of `kind` in tenant `t1`, created 400 days ago, with these facts.
+pub fn azure(kind: &str, object_id: &str, facts: nhi_api::AzureFacts) -> Case {
+    let collection = match kind {
+        kinds::AZURE_APPLICATION => "applications",
+        kinds::AZURE_AGENT_IDENTITY => "agentIdentities",
+        kinds::AZURE_AGENT_BLUEPRINT => "agentIdentityBlueprints",
+        kinds::AZURE_AGENT_USER => "agentUsers",
+        _ => "servicePrincipals",
+    };
+    let mut identity = Identity::new(
+        providers::AZURE,
+        kind,
+        format!("azure:t1/{collection}/{object_id}"),
+        object_id,
+    );
+    identity.scope = "t1".into();
+    identity.created_at = Some(days_ago(400));
+    identity.tags_known = false;
+    identity.native = Native::Azure(Box::new(nhi_api::AzureFacts {
+        tenant_id: "t1".into(),
+        object_id: object_id.into(),
+        ..facts
+    }));
+    Case::of(identity)
+}
+
+/// An Entra ID client secret (or certificate) starting `start_days_ago`, ending `end_in_days`
+/// from now.
+pub fn azure_secret(
+    id: &str,
+    on: &str,
+    start_days_ago: i64,
+    end_in_days: i64,
+    certificate: bool,
+) -> Credential {
+    let mut details = std::collections::BTreeMap::new();
+    details.insert("on".to_string(), on.to_string());
+    Credential {
+        id: id.into(),
+        kind: if certificate {
+            credential_kinds::AZURE_CERTIFICATE
+        } else {
+            credential_kinds::AZURE_CLIENT_SECRET
+        }
+        .into(),
+        status: CredentialStatus::Active,
+        created_at: Some(days_ago(start_days_ago)),
+        last_used: LastUsed::Unknown,
+        expires: Expiry::At(days_ago(-end_in_days)),
+        details,
     }
 }

@@ -27,6 +27,17 @@ mod aws_trust_cross_account_no_external_id;
 mod aws_trust_service_no_source_condition;
 mod aws_unused_services;
 mod aws_wildcard_permissions;
+mod azure_agent_unsponsored;
+mod azure_app_no_owner;
+mod azure_credential_long_lived;
+mod azure_credential_on_service_principal;
+mod azure_dangerous_graph_permission;
+mod azure_federation_too_wide;
+mod azure_path_to_global_admin;
+mod azure_privileged_directory_role;
+mod azure_sp_unused;
+mod azure_subscription_control;
+mod azure_third_party_app_privileged;
 mod gcp_default_compute_sa_editor;
 mod gcp_sa_admin_roles;
 mod gcp_sa_disabled_armed;
@@ -152,6 +163,17 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &gcp_wif_provider_unrestricted::Rule,
         &gcp_wif_pool_wide_binding::Rule,
         &gcp_sa_no_owner::Rule,
+        &azure_credential_long_lived::Rule,
+        &azure_credential_on_service_principal::Rule,
+        &azure_sp_unused::Rule,
+        &azure_app_no_owner::Rule,
+        &azure_dangerous_graph_permission::Rule,
+        &azure_privileged_directory_role::Rule,
+        &azure_subscription_control::Rule,
+        &azure_federation_too_wide::Rule,
+        &azure_third_party_app_privileged::Rule,
+        &azure_agent_unsponsored::Rule,
+        &azure_path_to_global_admin::Rule,
     ]
 }
 
@@ -260,6 +282,11 @@ mod catalog_tests {
             kinds::K8S_EVERYONE,
             kinds::GCP_SERVICE_ACCOUNT,
             kinds::GCP_WORKLOAD_IDENTITY_PROVIDER,
+            kinds::AZURE_SERVICE_PRINCIPAL,
+            kinds::AZURE_APPLICATION,
+            kinds::AZURE_AGENT_IDENTITY,
+            kinds::AZURE_AGENT_BLUEPRINT,
+            kinds::AZURE_AGENT_USER,
         ];
         for rule in all() {
             let Kinds::Only(kinds) = rule.meta().kinds else {

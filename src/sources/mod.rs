@@ -80,6 +80,7 @@ plugs!(
     gitlab::GitlabArgs,
     k8s::K8sArgs,
     gcp::GcpArgs,
+    azure::AzureArgs,
     ai::AiArgs,
     external::ExternalArgs
 );

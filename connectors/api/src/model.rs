@@ -14,6 +14,7 @@ pub mod providers {
     pub const GITLAB: &str = "gitlab";
     pub const KUBERNETES: &str = "kubernetes";
     pub const GCP: &str = "gcp";
+    pub const AZURE: &str = "azure";
 }
 
 /// Identity kinds used in [`Identity::kind`].
@@ -75,6 +76,18 @@ pub mod kinds {
     /// A workload identity pool provider: the door through which tokens of another provider
     /// (GitHub Actions, AWS) become Google Cloud credentials.
     pub const GCP_WORKLOAD_IDENTITY_PROVIDER: &str = "gcp_workload_identity_provider";
+    /// An Entra ID service principal: an application's instance in a tenant, a managed identity
+    /// (system- or user-assigned), or a legacy one.
+    pub const AZURE_SERVICE_PRINCIPAL: &str = "azure_service_principal";
+    /// An Entra ID application registration: where most credentials and federated identity
+    /// credentials live.
+    pub const AZURE_APPLICATION: &str = "azure_application";
+    /// An Entra Agent ID agent identity (a service principal made for an AI agent).
+    pub const AZURE_AGENT_IDENTITY: &str = "azure_agent_identity";
+    /// An Entra Agent ID blueprint: the application that holds its agents' credentials.
+    pub const AZURE_AGENT_BLUEPRINT: &str = "azure_agent_identity_blueprint";
+    /// An Entra Agent ID agent user (a user account an agent acts as).
+    pub const AZURE_AGENT_USER: &str = "azure_agent_user";
 }
 
 /// Credential kinds used in [`Credential::kind`].
@@ -101,6 +114,10 @@ pub mod credential_kinds {
     pub const K8S_LEGACY_TOKEN: &str = "k8s_legacy_token";
     /// A user-managed Google Cloud service-account key (never the key material).
     pub const GCP_SERVICE_ACCOUNT_KEY: &str = "gcp_service_account_key";
+    /// An Entra ID password credential (client secret).
+    pub const AZURE_CLIENT_SECRET: &str = "azure_client_secret";
+    /// An Entra ID key credential (certificate).
+    pub const AZURE_CERTIFICATE: &str = "azure_certificate";
 }
 
 /// When something was last used, as far as the source can tell.
@@ -411,6 +428,8 @@ pub enum Native {
 
     /// A Kubernetes service account, or a group every caller belongs to.
     Kubernetes(K8sFacts),
+    /// An Entra ID / Azure identity (service principal, application, agent).
+    Azure(Box<AzureFacts>),
     /// An OpenAI project service account.
     AiServiceAccount {
         project_id: String,
@@ -786,4 +805,151 @@ impl Workload {
         }
         out
     }
+}
+
+/// Facts about an Entra ID identity (service principal, application registration, Agent ID
+/// object) that its rules read. Lists the source could not read are `None`, never empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AzureFacts {
+    /// The tenant it lives in.
+    pub tenant_id: String,
+    /// Its directory object id.
+    pub object_id: String,
+    /// The application (client) id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
+    /// Service principals: `Application`, `ManagedIdentity`, `Legacy`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_principal_type: Option<String>,
+    /// Managed identities: `system_assigned` or `user_assigned`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_identity: Option<String>,
+    /// The tenant that owns the application (`appOwnerOrganizationId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_owner_tenant: Option<String>,
+    /// A multi-tenant application owned by another tenant (not Microsoft's).
+    #[serde(default)]
+    pub third_party: bool,
+    /// `AzureADMyOrg`, `AzureADMultipleOrgs`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_in_audience: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_enabled: Option<bool>,
+    /// Owners (applications, blueprints); `None` when they were not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owners: Option<Vec<AzureOwner>>,
+    /// Agent ID sponsors; `None` when they were not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sponsors: Option<Vec<AzureOwner>>,
+    /// Application permissions granted to it (app role assignments), names resolved.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub app_permissions: Vec<AzureAppPermission>,
+    /// Delegated permission grants (OAuth2 permission grants) of its client.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delegated_permissions: Vec<AzureDelegatedGrant>,
+    /// Entra directory roles assigned to it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub directory_roles: Vec<AzureDirectoryRole>,
+    /// Azure RBAC role assignments of the principal, with their scopes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rbac: Vec<AzureRbacAssignment>,
+    /// Federated identity credentials (on the application; copied to its service principal).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub federated: Vec<AzureFederatedCredential>,
+    /// Service principal → its application registration's identity id (same tenant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application: Option<String>,
+    /// Application → its service principal's identity id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_principal: Option<String>,
+    /// Agent identity → its blueprint's identity id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blueprint: Option<String>,
+    /// Agent identity: its blueprint holds credentials that no enabled owner or sponsor
+    /// answers for (`None` when the blueprint or its owners were not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blueprint_credentials_unowned: Option<bool>,
+    /// Whether the sign-in activity report was read (else last use is unknown).
+    #[serde(default)]
+    pub sign_in_known: bool,
+}
+
+/// An owner or sponsor of an Entra object.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AzureOwner {
+    pub id: String,
+    /// `user`, `servicePrincipal`, `group`, ...
+    pub kind: String,
+    /// UPN for users, display name otherwise.
+    pub name: String,
+    /// `Some(false)`: a disabled account; `None`: not told.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+}
+
+/// One application permission (app role) granted to a service principal.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+pub struct AzureAppPermission {
+    /// The resource API's display name (`Microsoft Graph`).
+    pub resource: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_app_id: Option<String>,
+    /// The permission's value (`Application.ReadWrite.All`), or the app role id when the
+    /// resource's roles were not read.
+    pub permission: String,
+    pub app_role_id: String,
+}
+
+/// A delegated grant: the scopes a client may use on a resource on behalf of users.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+pub struct AzureDelegatedGrant {
+    pub resource: String,
+    pub scopes: Vec<String>,
+    /// `AllPrincipals` (admin consent) or `Principal`.
+    pub consent_type: String,
+}
+
+/// A directory role assigned to a principal.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+pub struct AzureDirectoryRole {
+    /// `Global Administrator`, or the definition id when unnamed.
+    pub role: String,
+    pub role_definition_id: String,
+    /// `/` for the whole directory.
+    pub scope: String,
+}
+
+/// An Azure RBAC role assignment.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+pub struct AzureRbacAssignment {
+    /// `Owner`, or the definition's GUID when its name is unknown.
+    pub role: String,
+    /// The role definition's GUID.
+    pub role_definition_id: String,
+    /// `/subscriptions/…`, `/providers/Microsoft.Management/managementGroups/…`, `/`.
+    pub scope: String,
+}
+
+/// A federated identity credential: tokens of `issuer` with this `subject` (or matching the
+/// flexible `claims_matching_expression`) sign in as the application.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+pub struct AzureFederatedCredential {
+    pub name: String,
+    pub issuer: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claims_matching_expression: Option<String>,
+    #[serde(default)]
+    pub audiences: Vec<String>,
 }
