@@ -5,7 +5,7 @@
 //! identities are sorted by risk then natural key, findings by severity, rule and fingerprint.
 
 use crate::config::Config;
-use crate::finding::{Finding, Kinds, RuleMeta, Severity};
+use crate::finding::{Evidence, Finding, Kinds, RuleMeta, Severity};
 use crate::policy::{Effective, PolicyIndex};
 use crate::privilege::azure::AzureGraph;
 use crate::privilege::federation::{Federation, WayIn, WayOut};
@@ -23,7 +23,9 @@ use std::collections::{HashMap, HashSet};
 #[derive(Debug, Clone)]
 pub struct Judged {
     pub meta: &'static RuleMeta,
+    /// The finding as the rule made it, its evidence moved out into `evidence`.
     pub finding: Finding,
+    pub evidence: Evidence,
     pub fingerprint: String,
 }
 
@@ -192,9 +194,11 @@ pub fn analyze_then<'a, R>(
                         }
                         let fingerprint =
                             fingerprint(meta.id, identity, finding.credential_id.as_deref());
+                        let evidence = Evidence::new(&std::mem::take(&mut finding.evidence));
                         findings.push(Judged {
                             meta,
                             finding,
+                            evidence,
                             fingerprint,
                         });
                     }
@@ -351,6 +355,7 @@ mod tests {
         Judged {
             meta: &META,
             finding: Finding::new(&META, "m").severity(s),
+            evidence: Evidence::new(&serde_json::Value::Null),
             fingerprint: String::new(),
         }
     }

@@ -240,3 +240,55 @@ impl Finding {
         self
     }
 }
+
+/// A finding's evidence once judged, held as compact JSON text: a parsed tree of maps and
+/// strings costs several times its text, and a large estate's findings carry hundreds of
+/// megabytes of it. Written out, it is parsed again one finding at a time, so every format sees
+/// the same value (and pretty JSON the same bytes) as if the tree had been kept.
+#[derive(Debug, Clone)]
+pub struct Evidence(Box<serde_json::value::RawValue>);
+
+impl Evidence {
+    pub fn new(value: &serde_json::Value) -> Self {
+        // A Value always serializes, and its text is always a valid raw value.
+        let text = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
+        Evidence(serde_json::value::RawValue::from_string(text).unwrap_or_else(|_| Self::null().0))
+    }
+
+    fn null() -> Self {
+        Evidence(
+            serde_json::value::RawValue::from_string("null".into()).expect("null is a JSON value"),
+        )
+    }
+
+    /// The evidence as a JSON value.
+    pub fn value(&self) -> serde_json::Value {
+        serde_json::from_str(self.0.get()).unwrap_or_default()
+    }
+}
+
+impl From<serde_json::Value> for Evidence {
+    fn from(value: serde_json::Value) -> Self {
+        Evidence::new(&value)
+    }
+}
+
+impl Serialize for Evidence {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.value().serialize(s)
+    }
+}
+
+impl JsonSchema for Evidence {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        serde_json::Value::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        serde_json::Value::json_schema(generator)
+    }
+
+    fn inline_schema() -> bool {
+        serde_json::Value::inline_schema()
+    }
+}

@@ -373,7 +373,7 @@ fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<u8> {
         "collected"
     );
     let analysis = nhi::analyzer::analyze(&inventory, &config, now);
-    let mut report = Report::build(&inventory, &analysis, now);
+    let mut report = Report::build(&inventory, analysis, now);
     nhi::suppress::apply(&mut report, &config.suppressions, now);
     if let Some(baseline) = &baseline {
         nhi::baseline::apply(&mut report, baseline);
@@ -419,7 +419,6 @@ fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<u8> {
     // The process ends now: freeing a million allocations one by one would take longer than
     // the analysis. The operating system takes the memory back at once.
     std::mem::forget(report);
-    std::mem::forget(analysis);
     std::mem::forget(inventory);
     Ok(code)
 }
@@ -572,7 +571,7 @@ fn diff_side(
         );
     }
     let analysis = nhi::analyzer::analyze(&inventory, config, now);
-    let mut report = Report::build(&inventory, &analysis, now);
+    let mut report = Report::build(&inventory, analysis, now);
     nhi::suppress::apply(&mut report, &config.suppressions, now);
     SavedReport::of(&report).map_err(|e| anyhow::anyhow!("{which} {}: {e}", path.display()))
 }

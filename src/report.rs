@@ -207,7 +207,7 @@ pub struct ReportFinding {
     pub severity: Severity,
     pub confidence: Confidence,
     pub message: String,
-    pub evidence: serde_json::Value,
+    pub evidence: crate::finding::Evidence,
     pub remediation: &'static str,
     pub fingerprint: String,
     pub owasp: Vec<&'static str>,
@@ -318,26 +318,28 @@ fn credential(c: &Credential) -> ReportCredential {
     }
 }
 
-fn finding(j: &Judged) -> ReportFinding {
+fn finding(j: Judged) -> ReportFinding {
     ReportFinding {
         rule_id: j.meta.id,
         title: j.meta.title,
         category: j.meta.category,
         severity: j.finding.severity,
         confidence: j.finding.confidence,
-        message: j.finding.message.clone(),
-        evidence: j.finding.evidence.clone(),
+        message: j.finding.message,
+        evidence: j.evidence,
         remediation: j.meta.remediation,
-        fingerprint: j.fingerprint.clone(),
+        fingerprint: j.fingerprint,
         owasp: j.meta.owasp.iter().map(|o| o.code()).collect(),
         cis: j.meta.cis.to_vec(),
-        credential_id: j.finding.credential_id.clone(),
+        credential_id: j.finding.credential_id,
         suppression: None,
         baseline: None,
     }
 }
 
-fn identity(a: &Assessment) -> ReportIdentity {
+/// The report's entry for one assessment, moving its findings and paths (a copy of a large
+/// estate's findings would double the memory they take).
+fn identity(a: Assessment) -> ReportIdentity {
     let i = a.identity;
     ReportIdentity {
         id: i.id.clone(),
@@ -349,9 +351,9 @@ fn identity(a: &Assessment) -> ReportIdentity {
         created_at: i.created_at.map(time),
         last_used_at: i.last_used.at().map(time),
         usage: usage(i.last_used),
-        owner: a.owner.as_ref().map(|o| Owner {
-            value: o.value.clone(),
-            source: o.source.clone(),
+        owner: a.owner.map(|o| Owner {
+            value: o.value,
+            source: o.source,
         }),
         provider_managed: i.provider_managed,
         ai_agent: i.ai_agent.clone(),
@@ -360,9 +362,9 @@ fn identity(a: &Assessment) -> ReportIdentity {
             score: a.risk.score,
             severity: a.risk.severity.map(Severity::as_str).unwrap_or("none"),
         },
-        findings: a.findings.iter().map(finding).collect(),
-        reached_by: a.reached_by.clone(),
-        reaches: a.reaches.clone(),
+        findings: a.findings.into_iter().map(finding).collect(),
+        reached_by: a.reached_by,
+        reaches: a.reaches,
         grants: i
             .permissions
             .iter()
@@ -373,8 +375,11 @@ fn identity(a: &Assessment) -> ReportIdentity {
 }
 
 impl Report {
-    pub fn build(inventory: &Inventory, analysis: &Analysis, now: DateTime<Utc>) -> Report {
-        let identities: Vec<ReportIdentity> = analysis.assessments.iter().map(identity).collect();
+    pub fn build(inventory: &Inventory, analysis: Analysis, now: DateTime<Utc>) -> Report {
+        let not_judged = analysis.assessments.iter().filter(|a| !a.judged).count();
+        let rules = analysis.rules;
+        let identities: Vec<ReportIdentity> =
+            analysis.assessments.into_iter().map(identity).collect();
         let mut by_kind = BTreeMap::new();
         let mut ai_agents = BTreeMap::new();
         for i in &identities {
@@ -412,12 +417,12 @@ impl Report {
                 baseline: None,
                 by_kind,
                 excluded: inventory.excluded.clone(),
-                not_judged: analysis.assessments.iter().filter(|a| !a.judged).count(),
+                not_judged,
                 ai_agents,
             },
             identities,
             suppressions: Vec::new(),
-            rules: analysis.rules.clone(),
+            rules,
         };
         report.recount();
         report

@@ -287,7 +287,7 @@ fn demo_report() -> nhi::report::Report {
         .collect(now, &config)
         .expect("collect");
     let analysis = nhi::analyzer::analyze(&inventory, &config, now);
-    nhi::report::Report::build(&inventory, &analysis, now)
+    nhi::report::Report::build(&inventory, analysis, now)
 }
 
 fn render(report: &nhi::report::Report, limits: SarifLimits) -> Value {

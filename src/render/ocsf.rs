@@ -197,7 +197,7 @@ struct Remediation<'a> {
 struct Unmapped<'a> {
     owasp: &'a [&'static str],
     cis: &'a [&'static str],
-    evidence: &'a serde_json::Value,
+    evidence: &'a crate::finding::Evidence,
     credential_id: Option<&'a str>,
     /// The accepted risk that covers the finding (status Suppressed).
     #[serde(skip_serializing_if = "Option::is_none")]
