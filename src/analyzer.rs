@@ -128,6 +128,7 @@ pub fn analyze_then<'a, R>(
         nodes = graph.nodes.len(),
         edges = graph.edge_count(),
         elapsed_ms = started.elapsed().as_millis() as u64,
+        peak_rss_mib = crate::progress::peak_rss_mib(),
         "privilege graph built"
     );
     tracing::debug!(
@@ -238,6 +239,12 @@ pub fn analyze_then<'a, R>(
             }
         })
         .collect();
+    tracing::debug!(
+        findings = assessments.iter().map(|a| a.findings.len()).sum::<usize>(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        peak_rss_mib = crate::progress::peak_rss_mib(),
+        "rules run"
+    );
     assessments.sort_by(|a, b| {
         b.risk.score.cmp(&a.risk.score).then_with(|| {
             let (x, y) = (a.identity, b.identity);

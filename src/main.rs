@@ -370,6 +370,7 @@ fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<u8> {
         identities = inventory.identities.len(),
         policies = inventory.policies.len(),
         elapsed_ms = started.elapsed().as_millis() as u64,
+        peak_rss_mib = nhi::progress::peak_rss_mib(),
         "collected"
     );
     let analysis = nhi::analyzer::analyze(&inventory, &config, now);
@@ -381,6 +382,7 @@ fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<u8> {
     tracing::info!(
         findings = report.summary.findings,
         elapsed_ms = started.elapsed().as_millis() as u64,
+        peak_rss_mib = nhi::progress::peak_rss_mib(),
         "analyzed"
     );
     report_sources(&inventory.sources, quiet);
@@ -405,6 +407,11 @@ fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<u8> {
         },
     );
     write_out(args.output.as_ref(), |w| renderer.render(&report, w))?;
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        peak_rss_mib = nhi::progress::peak_rss_mib(),
+        "written"
+    );
 
     let code = if report.has_source_errors() {
         EXIT_ERROR

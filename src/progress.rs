@@ -53,3 +53,31 @@ impl Progress for Bar {
         }
     }
 }
+
+/// The process's peak resident memory so far, in MiB, for the phase lines of `-v` (Linux reads
+/// `VmHWM` from `/proc/self/status`; elsewhere it is not known).
+pub fn peak_rss_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib / 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn peak_rss_is_read_on_linux() {
+        let before = super::peak_rss_mib().expect("VmHWM");
+        let big = vec![1u8; 64 << 20];
+        std::hint::black_box(&big);
+        let after = super::peak_rss_mib().expect("VmHWM");
+        assert!(after >= before + 60, "{before} MiB then {after} MiB");
+    }
+}

@@ -42,6 +42,33 @@ struct GaadFile {
     gaad: gaad::Gaad,
 }
 
+/// A GAAD as added: parsed already (from the API), or a file's bytes, parsed when the import
+/// finishes, all files at once on every core.
+enum GaadSlot {
+    Parsed(GaadFile),
+    Bytes { origin: String, bytes: Vec<u8> },
+}
+
+impl GaadSlot {
+    fn parse(self) -> Result<GaadFile, (String, String)> {
+        match self {
+            GaadSlot::Parsed(file) => Ok(file),
+            GaadSlot::Bytes { origin, bytes } => {
+                let parsed = serde_json::from_slice::<gaad::Gaad>(&bytes);
+                drop(bytes);
+                match parsed {
+                    Ok(gaad) if gaad.looks_like_gaad() => Ok(GaadFile { origin, gaad }),
+                    Ok(_) => Err((
+                        origin,
+                        format!("this JSON is not a GetAccountAuthorizationDetails export (no UserDetailList, RoleDetailList, GroupDetailList or Policies); {GAAD_HINT}"),
+                    )),
+                    Err(e) => Err((origin, json_error_message(&e, GAAD_HINT))),
+                }
+            }
+        }
+    }
+}
+
 struct ReportFile {
     origin: String,
     rows: Vec<credential_report::ReportRow>,
@@ -51,7 +78,7 @@ struct ReportFile {
 /// Collects AWS export files, then normalizes them together.
 #[derive(Default)]
 pub struct AwsImport {
-    gaads: Vec<GaadFile>,
+    gaads: Vec<GaadSlot>,
     reports: Vec<ReportFile>,
     organizations: Vec<(String, types::organization::OrganizationExport)>,
     failed: Vec<SourceReport>,
@@ -77,26 +104,20 @@ impl AwsImport {
     }
 
     /// Add a file already recognized as a GAAD export (a JSON object with GAAD lists).
+    /// Its bytes are kept and parsed when the import finishes, with the other files in parallel.
     pub fn add_gaad(&mut self, origin: &str, bytes: &[u8]) {
-        match serde_json::from_slice::<gaad::Gaad>(bytes) {
-            Ok(gaad) if gaad.looks_like_gaad() => self.gaads.push(GaadFile {
-                origin: origin.to_string(),
-                gaad,
-            }),
-            Ok(_) => self.fail(
-                origin,
-                format!("this JSON is not a GetAccountAuthorizationDetails export (no UserDetailList, RoleDetailList, GroupDetailList or Policies); {GAAD_HINT}"),
-            ),
-            Err(e) => self.fail(origin, json_error_message(&e, GAAD_HINT)),
-        }
+        self.gaads.push(GaadSlot::Bytes {
+            origin: origin.to_string(),
+            bytes: bytes.to_vec(),
+        });
     }
 
     /// Add a GAAD already read (from the API).
     pub fn add_gaad_parsed(&mut self, origin: &str, gaad: gaad::Gaad) {
-        self.gaads.push(GaadFile {
+        self.gaads.push(GaadSlot::Parsed(GaadFile {
             origin: origin.to_string(),
             gaad,
-        });
+        }));
     }
 
     /// Add an organization export (`docs/aws-organization-export.sh`).
@@ -154,8 +175,21 @@ impl AwsImport {
     }
 
     /// Join every file added so far by account and normalize.
-    pub fn finish(self) -> Inventory {
-        let mut inventory = normalize::normalize(&self.gaads, &self.reports);
+    pub fn finish(mut self) -> Inventory {
+        use rayon::prelude::*;
+        let parsed: Vec<_> = std::mem::take(&mut self.gaads)
+            .into_par_iter()
+            .map(GaadSlot::parse)
+            .collect();
+        let mut gaads = Vec::with_capacity(parsed.len());
+        for result in parsed {
+            match result {
+                Ok(file) => gaads.push(file),
+                Err((origin, why)) => self.fail(&origin, why),
+            }
+        }
+        let mut inventory = normalize::normalize(&gaads, &self.reports);
+        drop(gaads);
         for (origin, export) in &self.organizations {
             let (org, problems) = normalize::organization(export, origin, &mut inventory);
             let summary = format!(
