@@ -413,7 +413,7 @@ pub fn build(
             actions: e.actions.clone(),
             conditions: e.conditions.clone(),
             certainty: if e.medium { "medium" } else { "high" },
-            subjects: Vec::new(),
+            subjects: e.subject.iter().cloned().collect(),
             who: Some(e.via.clone()),
             gate: None,
             statement: None,

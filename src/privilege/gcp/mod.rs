@@ -179,6 +179,8 @@ pub struct GcpEdge {
     pub medium: bool,
     /// The role and where it is granted.
     pub via: String,
+    /// Federation: the member the binding names (the pool selector, the GKE principal).
+    pub subject: Option<String>,
 }
 
 /// A Kubernetes service account of the scan that GKE Workload Identity lets become a Google
@@ -888,6 +890,7 @@ impl GcpAccess {
                             actions: imp.permissions.clone(),
                             medium: whole_pool || !conditions.is_empty(),
                             conditions,
+                            subject: Some(imp.member.clone()),
                             via: format!(
                                 "{} on {} (as {}; AWS provider {} trusts account {})",
                                 imp.role,
@@ -907,6 +910,7 @@ impl GcpAccess {
                             conditions: imp.quoted_condition().into_iter().collect(),
                             medium: true,
                             via: format!("{} on {} (as {})", imp.role, imp.resource, imp.member),
+                            subject: Some(imp.member.clone()),
                         });
                     }
                 }
@@ -917,6 +921,7 @@ impl GcpAccess {
                     actions: imp.permissions.clone(),
                     conditions: imp.quoted_condition().into_iter().collect(),
                     medium: imp.condition.is_some(),
+                    subject: federation.then(|| imp.member.clone()),
                     via: match &imp.via {
                         Some(g) => format!("{} on {} (through {g})", imp.role, imp.resource),
                         None => format!("{} on {}", imp.role, imp.resource),
@@ -935,6 +940,7 @@ impl GcpAccess {
                     conditions: j.condition.iter().cloned().collect(),
                     medium: j.medium(),
                     via: j.evidence(),
+                    subject: Some(j.member.clone()),
                 });
             }
         }
