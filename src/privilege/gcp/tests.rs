@@ -433,3 +433,69 @@ fn aws_roles_of_the_trusted_account_federate_into_service_accounts() {
         format!("{AWS_POOL}/attribute.aws_role/arn:aws:sts::222222222222:assumed-role/ci");
     assert!(build(&wrong_account, "111111111111", false).is_empty());
 }
+
+#[test]
+fn the_catalog_covers_every_permission_of_interest_and_editors_run_code() {
+    let roles = predefined();
+    let covered: BTreeSet<&str> = roles.values().flatten().map(String::as_str).collect();
+    for perm in include_str!("../../data/gcp-roles/interest.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        assert!(
+            covered.contains(perm),
+            "no role of the catalog grants {perm}"
+        );
+    }
+    let editor = &roles["roles/editor"];
+    for perm in [
+        "iam.serviceAccounts.actAs",
+        "compute.instances.create",
+        "cloudfunctions.functions.create",
+        "cloudfunctions.functions.update",
+        "run.services.create",
+        "cloudbuild.builds.create",
+    ] {
+        assert!(editor.contains(perm), "roles/editor: {perm}");
+    }
+    // Google's basic roles do not mint tokens for other accounts.
+    assert!(!editor.contains("iam.serviceAccounts.getAccessToken"));
+    // A project Editor can run code as any account of the project: the catalog's paths say so.
+    let inv = gcp_sa("ci")
+        .gcp_binding("project", "roles/editor", "self", None)
+        .estate_inventory();
+    let access = GcpAccess::build(&inv, crate::rule::testing::now());
+    let ids: BTreeSet<String> = access
+        .escalations(&inv.identities[0].id)
+        .iter()
+        .map(|e| e.path.id.clone())
+        .collect();
+    for id in [
+        "gcp-run-001",
+        "gcp-run-002",
+        "gcp-run-003",
+        "gcp-run-004",
+        "gcp-run-005",
+    ] {
+        assert!(ids.contains(id), "{id} not in {ids:?}");
+    }
+    // Compute Instance Admin (v1) and Cloud Run Developer are expanded too: with Service
+    // Account User they are run-code paths.
+    for (role, path) in [
+        ("roles/compute.instanceAdmin.v1", "gcp-run-003"),
+        ("roles/run.developer", "gcp-run-004"),
+    ] {
+        let inv = gcp_sa("ci")
+            .gcp_binding("project", role, "self", None)
+            .gcp_binding("project", "roles/iam.serviceAccountUser", "self", None)
+            .estate_inventory();
+        let access = GcpAccess::build(&inv, crate::rule::testing::now());
+        assert!(
+            access
+                .escalations(&inv.identities[0].id)
+                .iter()
+                .any(|e| e.path.id == path),
+            "{role}"
+        );
+    }
+}
