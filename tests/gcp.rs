@@ -515,3 +515,107 @@ fn a_group_grant_counts_for_member_accounts_when_memberships_are_exported() {
     );
     assert_eq!(analytics(&report)["findings"], serde_json::json!([]));
 }
+
+/// AWS principal → pool → service account, from exports: a pool whose provider trusts the AWS
+/// demo account (314159265358) and a binding naming the demo's `gh-deploy-prod` role
+/// (`attribute.aws_role/arn:aws:sts::ACCOUNT:assumed-role/NAME`, as Google's default mapping
+/// writes it) on one account, the whole pool on another. The graph draws the role into the
+/// first (high certainty) and every role of the account into the second (medium); a pool
+/// trusting another account admits none of them.
+#[test]
+fn aws_roles_of_the_scan_federate_into_service_accounts_through_a_pool() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let write = |name: &str, v: Value| {
+        std::fs::write(dir.path().join(name), v.to_string()).expect("write");
+    };
+    let sa = |n: &str| {
+        serde_json::json!({"email": format!("{n}@p1.iam.gserviceaccount.com"), "projectId": "p1",
+            "name": format!("projects/p1/serviceAccounts/{n}@p1.iam.gserviceaccount.com"),
+            "uniqueId": format!("uid-{n}")})
+    };
+    write(
+        "sas.json",
+        serde_json::json!([sa("named"), sa("pooled"), sa("other")]),
+    );
+    let provider = |pool: &str, account: &str| {
+        serde_json::json!({"name": format!("projects/42/locations/global/workloadIdentityPools/{pool}/providers/aws"),
+            "aws": {"accountId": account}, "state": "ACTIVE"})
+    };
+    write(
+        "aws.json",
+        serde_json::json!([provider("aws", "314159265358")]),
+    );
+    write(
+        "elsewhere.json",
+        serde_json::json!([provider("elsewhere", "999999999999")]),
+    );
+    let set = |pool: &str, sel: &str| {
+        format!("principalSet://iam.googleapis.com/projects/42/locations/global/workloadIdentityPools/{pool}/{sel}")
+    };
+    let policy = |n: &str, member: String| {
+        serde_json::json!({"resource": format!("//iam.googleapis.com/projects/p1/serviceAccounts/{n}@p1.iam.gserviceaccount.com"),
+            "assetType": "iam.googleapis.com/ServiceAccount", "project": "projects/42",
+            "policy": {"bindings": [{"role": "roles/iam.workloadIdentityUser", "members": [member]}]}})
+    };
+    write(
+        "policies.json",
+        serde_json::json!([
+            policy(
+                "named",
+                set(
+                    "aws",
+                    "attribute.aws_role/arn:aws:sts::314159265358:assumed-role/gh-deploy-prod"
+                )
+            ),
+            policy("pooled", set("aws", "*")),
+            policy("other", set("elsewhere", "*")),
+        ]),
+    );
+    let r = run(&[
+        "graph",
+        "--from",
+        "fixtures/demo",
+        "--from",
+        dir.path().to_str().expect("path"),
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let g: Value = serde_json::from_str(&r.stdout).expect("json");
+    let into = |n: &str| -> Vec<(String, String)> {
+        let to = format!("projects/p1/serviceAccounts/{n}@p1.iam.gserviceaccount.com");
+        g["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .filter(|e| {
+                e["to"] == to.as_str()
+                    && e["from"]
+                        .as_str()
+                        .is_some_and(|f| f.starts_with("arn:aws:iam::"))
+            })
+            .map(|e| {
+                (
+                    e["from"].as_str().unwrap_or("").to_string(),
+                    e["certainty"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        into("named"),
+        vec![(
+            "arn:aws:iam::314159265358:role/gh-deploy-prod".to_string(),
+            "high".to_string()
+        )]
+    );
+    let pooled = into("pooled");
+    assert!(pooled.len() > 1, "{pooled:?}");
+    assert!(pooled.iter().all(|(_, c)| c == "medium"), "{pooled:?}");
+    assert!(pooled
+        .iter()
+        .any(|(f, _)| f == "arn:aws:iam::314159265358:role/gh-deploy-prod"));
+    assert!(into("other").is_empty());
+}
