@@ -18,6 +18,14 @@
 #   PROJECT/activity-accounts.json          gcloud policy-intelligence query-activity (serviceAccountLastAuthentication)
 #   PROJECT/activity-keys.json              gcloud policy-intelligence query-activity (serviceAccountKeyLastAuthentication)
 #   PROJECT/providers/POOL.json             gcloud iam workload-identity-pools providers list
+#   groups/GROUP_EMAIL.json                 gcloud identity groups memberships list --group-email=G
+#                                           (optional: for every group the policies name)
+#
+# Group memberships need Cloud Identity read access (the Groups Reader admin role, or the
+# caller being able to see the group's members), which many security reviewers lack: a refused
+# group is reported and skipped (GCP_SKIP_GROUPS=1 skips them all). Without a group's file, nhi
+# lists a grant to that group as the group's, never as its member accounts'. nhi reads the group
+# from the file name, so keep it GROUP_EMAIL.json.
 set -uo pipefail
 
 org="${1:?usage: gcp-export.sh ORG_ID OUT_DIR}"
@@ -87,6 +95,14 @@ for p in $projects; do
       --workload-identity-pool="${pool##*/}" --location=global --project="$p"
   done
 done
+
+# Group memberships (optional, see above): a grant to group:G counts for the service accounts
+# among G's members when G's file is there.
+if [ -z "${GCP_SKIP_GROUPS:-}" ] && [ -f "$out/iam-policies.json" ]; then
+  for g in $(jq -r '[.[].policy.bindings[]?.members[]? | select(startswith("group:")) | sub("^group:"; "")] | unique | .[]' "$out/iam-policies.json"); do
+    save "$out/groups/$g.json" identity groups memberships list --group-email="$g"
+  done
+fi
 
 if jq -e 'length > 0' "$roles_tmp" >/dev/null; then
   mv "$roles_tmp" "$out/custom-roles.json"

@@ -149,7 +149,7 @@ pub fn analyze_then<'a, R>(
         }
     }
     let facts = Facts::of(inventory);
-    let gcp = crate::privilege::gcp::GcpAccess::build(inventory);
+    let gcp = crate::privilege::gcp::GcpAccess::build(inventory, now);
     let ctx = Ctx {
         now,
         config,
@@ -218,7 +218,7 @@ pub fn analyze_then<'a, R>(
                 .map(|n| federation.ways_in(n, inventory))
                 .unwrap_or_default();
             reached_by.extend(azure.ways_in(&identity.id, inventory));
-            let reaches = speaks_for
+            let mut reaches: Vec<WayOut> = speaks_for
                 .get(identity.id.as_str())
                 .into_iter()
                 .flatten()
@@ -228,6 +228,8 @@ pub fn analyze_then<'a, R>(
                     out
                 })
                 .collect();
+            // GKE Workload Identity: the Google Cloud accounts a Kubernetes account can become.
+            reaches.extend(gcp.ways_out(&identity.id));
             Assessment {
                 identity,
                 owner,

@@ -287,6 +287,8 @@ fn the_export_script_writes_the_files_nhi_reads() {
         "acme-prod/activity-keys.json",
         "acme-prod/providers/github.json",
         "acme-dev/keys/fresh-key@acme-dev.iam.gserviceaccount.com.json",
+        // Optional: the one group whose members the stand-in lets the caller see.
+        "groups/auditors@acme.com.json",
     ] {
         assert!(
             files.iter().any(|f| f == want),
@@ -324,4 +326,296 @@ mod files {
         out.sort();
         out
     }
+}
+
+/// GKE Workload Identity: the demo cluster's ci/gcp-release is bound (as
+/// `acme-prod.svc.id.goog[ci/gcp-release]`) to ci-deployer, an Editor of acme-prod; with both
+/// scans the graph draws the Kubernetes account into it and its reach says what it gets.
+#[test]
+fn gke_workload_identity_joins_the_demo_cluster_to_the_demo_organization() {
+    let k8s = "k8s:demo-eks/ci/gcp-release";
+    let deployer =
+        "projects/acme-prod/serviceAccounts/ci-deployer@acme-prod.iam.gserviceaccount.com";
+    let r = run(&[
+        "graph",
+        "--from",
+        "fixtures/k8s/demo-eks.json",
+        "--from",
+        "fixtures/gcp",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let g: Value = serde_json::from_str(&r.stdout).expect("json");
+    let edges = g["edges"].as_array().expect("edges");
+    let e = edges
+        .iter()
+        .find(|e| e["from"] == k8s && e["to"] == deployer)
+        .unwrap_or_else(|| panic!("no GKE edge: {edges:#?}"));
+    assert_eq!(e["kind"], "federation");
+    assert_eq!(e["certainty"], "high");
+    let who = e["who"].as_str().expect("who");
+    assert!(
+        who.contains("acme-prod.svc.id.goog[ci/gcp-release]") && who.contains("annotation agrees"),
+        "{who}"
+    );
+    let node = g["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .find(|n| n["id"] == k8s)
+        .expect("k8s node");
+    let reach: Vec<&str> = node["reaches"]
+        .as_array()
+        .expect("reaches")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        reach.contains(
+            &"as ci-deployer@acme-prod.iam.gserviceaccount.com: roles/editor on project acme-prod"
+        ),
+        "{reach:?}"
+    );
+    // Twins: the IRSA account and the GKE-annotated data/etl (no binding names it) join nothing
+    // in Google Cloud.
+    for twin in ["k8s:demo-eks/ci/deployer", "k8s:demo-eks/data/etl"] {
+        assert!(
+            !edges.iter().any(|e| e["from"] == twin
+                && e["to"].as_str().is_some_and(|t| t.starts_with("projects/"))),
+            "{twin}"
+        );
+    }
+
+    // The report: the Kubernetes account's reaches name the account and what it amounts to.
+    let report = scan_json(&["fixtures/k8s/demo-eks.json", "fixtures/gcp"]);
+    let ids = report["identities"].as_array().expect("identities");
+    let sa = ids.iter().find(|i| i["id"] == k8s).expect("k8s identity");
+    let reaches = sa["reaches"].as_array().expect("reaches");
+    assert_eq!(reaches.len(), 1, "{reaches:#?}");
+    assert_eq!(reaches[0]["identity"], deployer);
+    assert_eq!(
+        reaches[0]["reaches"][0],
+        "roles/editor on project acme-prod"
+    );
+    // Without the Google Cloud scan there is nothing to join.
+    let alone = scan_json(&["fixtures/k8s/demo-eks.json"]);
+    let sa = alone["identities"]
+        .as_array()
+        .expect("identities")
+        .iter()
+        .find(|i| i["id"] == k8s)
+        .expect("k8s identity")
+        .clone();
+    assert!(sa.get("reaches").is_none(), "{sa:#}");
+}
+
+/// Group memberships (`gcloud identity groups memberships list --group-email=G`, one file per
+/// group, the group from the file name): with developers@acme.com's members exported, the
+/// group's project-wide Token Creator on acme-prod counts for acme-data's analytics account, a
+/// member; without the file it does not (the twin is the plain demo scan).
+#[test]
+fn a_group_grant_counts_for_member_accounts_when_memberships_are_exported() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("developers@acme.com.json");
+    std::fs::write(
+        &file,
+        r#"[{"name": "groups/0abc/memberships/1", "preferredMemberKey": {"id": "Analytics@acme-data.iam.gserviceaccount.com"}, "roles": [{"name": "MEMBER"}], "type": "SERVICE_ACCOUNT"},
+            {"name": "groups/0abc/memberships/2", "preferredMemberKey": {"id": "dana@acme.com"}, "roles": [{"name": "MEMBER"}], "type": "USER"}]"#,
+    )
+    .expect("write");
+    let analytics = |report: &Value| -> Value {
+        report["identities"]
+            .as_array()
+            .expect("identities")
+            .iter()
+            .find(|i| i["name"] == "analytics@acme-data.iam.gserviceaccount.com")
+            .expect("analytics")
+            .clone()
+    };
+    let without = analytics(&scan_json(&["fixtures/gcp"]));
+    assert_eq!(without["findings"], serde_json::json!([]), "{without:#}");
+
+    let report = scan_json(&["fixtures/gcp", file.to_str().expect("path")]);
+    let source = report["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .find(|s| s["origin"] == file.display().to_string())
+        .expect("the memberships file is a source")
+        .clone();
+    assert_eq!(source["connector"], "gcp");
+    assert_eq!(source["status"], "ok");
+    assert_eq!(source["scope"], "developers@acme.com");
+    let with = analytics(&report);
+    let escalation = with["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule_id"] == "gcp-sa-privilege-escalation")
+        .unwrap_or_else(|| panic!("no escalation: {with:#}"));
+    let granted = escalation["evidence"]["paths"].to_string();
+    assert!(
+        granted.contains("through group:developers@acme.com"),
+        "{granted}"
+    );
+
+    // The graph: analytics can become acme-prod's accounts through the group.
+    let r = run(&[
+        "graph",
+        "--from",
+        "fixtures/gcp",
+        "--from",
+        file.to_str().expect("path"),
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let g: Value = serde_json::from_str(&r.stdout).expect("json");
+    let edge = g["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .find(|e| {
+            e["from"] == "projects/acme-data/serviceAccounts/analytics@acme-data.iam.gserviceaccount.com"
+                && e["to"] == "projects/acme-prod/serviceAccounts/ci-deployer@acme-prod.iam.gserviceaccount.com"
+        })
+        .expect("analytics -> ci-deployer")
+        .clone();
+    assert!(
+        edge["who"]
+            .as_str()
+            .is_some_and(|w| w.contains("through group:developers@acme.com")),
+        "{edge:#}"
+    );
+
+    // A memberships file that does not say its group fails, naming the fix; the rest is read.
+    let nameless = dir.path().join("members.json");
+    std::fs::copy(&file, &nameless).expect("copy");
+    let r = scan(&["fixtures/gcp", nameless.to_str().expect("path")], "json");
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).expect("json");
+    let s = report["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .find(|s| s["origin"] == nameless.display().to_string())
+        .expect("source")
+        .clone();
+    assert_eq!(s["status"], "failed");
+    assert!(
+        s["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("GROUP_EMAIL.json")),
+        "{s:#}"
+    );
+    assert_eq!(analytics(&report)["findings"], serde_json::json!([]));
+}
+
+/// AWS principal → pool → service account, from exports: a pool whose provider trusts the AWS
+/// demo account (314159265358) and a binding naming the demo's `gh-deploy-prod` role
+/// (`attribute.aws_role/arn:aws:sts::ACCOUNT:assumed-role/NAME`, as Google's default mapping
+/// writes it) on one account, the whole pool on another. The graph draws the role into the
+/// first (high certainty) and every role of the account into the second (medium); a pool
+/// trusting another account admits none of them.
+#[test]
+fn aws_roles_of_the_scan_federate_into_service_accounts_through_a_pool() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let write = |name: &str, v: Value| {
+        std::fs::write(dir.path().join(name), v.to_string()).expect("write");
+    };
+    let sa = |n: &str| {
+        serde_json::json!({"email": format!("{n}@p1.iam.gserviceaccount.com"), "projectId": "p1",
+            "name": format!("projects/p1/serviceAccounts/{n}@p1.iam.gserviceaccount.com"),
+            "uniqueId": format!("uid-{n}")})
+    };
+    write(
+        "sas.json",
+        serde_json::json!([sa("named"), sa("pooled"), sa("other")]),
+    );
+    let provider = |pool: &str, account: &str| {
+        serde_json::json!({"name": format!("projects/42/locations/global/workloadIdentityPools/{pool}/providers/aws"),
+            "aws": {"accountId": account}, "state": "ACTIVE"})
+    };
+    write(
+        "aws.json",
+        serde_json::json!([provider("aws", "314159265358")]),
+    );
+    write(
+        "elsewhere.json",
+        serde_json::json!([provider("elsewhere", "999999999999")]),
+    );
+    let set = |pool: &str, sel: &str| {
+        format!("principalSet://iam.googleapis.com/projects/42/locations/global/workloadIdentityPools/{pool}/{sel}")
+    };
+    let policy = |n: &str, member: String| {
+        serde_json::json!({"resource": format!("//iam.googleapis.com/projects/p1/serviceAccounts/{n}@p1.iam.gserviceaccount.com"),
+            "assetType": "iam.googleapis.com/ServiceAccount", "project": "projects/42",
+            "policy": {"bindings": [{"role": "roles/iam.workloadIdentityUser", "members": [member]}]}})
+    };
+    write(
+        "policies.json",
+        serde_json::json!([
+            policy(
+                "named",
+                set(
+                    "aws",
+                    "attribute.aws_role/arn:aws:sts::314159265358:assumed-role/gh-deploy-prod"
+                )
+            ),
+            policy("pooled", set("aws", "*")),
+            policy("other", set("elsewhere", "*")),
+        ]),
+    );
+    let r = run(&[
+        "graph",
+        "--from",
+        "fixtures/demo",
+        "--from",
+        dir.path().to_str().expect("path"),
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let g: Value = serde_json::from_str(&r.stdout).expect("json");
+    let into = |n: &str| -> Vec<(String, String)> {
+        let to = format!("projects/p1/serviceAccounts/{n}@p1.iam.gserviceaccount.com");
+        g["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .filter(|e| {
+                e["to"] == to.as_str()
+                    && e["from"]
+                        .as_str()
+                        .is_some_and(|f| f.starts_with("arn:aws:iam::"))
+            })
+            .map(|e| {
+                (
+                    e["from"].as_str().unwrap_or("").to_string(),
+                    e["certainty"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        into("named"),
+        vec![(
+            "arn:aws:iam::314159265358:role/gh-deploy-prod".to_string(),
+            "high".to_string()
+        )]
+    );
+    let pooled = into("pooled");
+    assert!(pooled.len() > 1, "{pooled:?}");
+    assert!(pooled.iter().all(|(_, c)| c == "medium"), "{pooled:?}");
+    assert!(pooled
+        .iter()
+        .any(|(f, _)| f == "arn:aws:iam::314159265358:role/gh-deploy-prod"));
+    assert!(into("other").is_empty());
 }

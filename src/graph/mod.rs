@@ -367,7 +367,8 @@ pub fn build(
     // Google Cloud: who can become each service account (members and federated principals).
     // The same pure resolution the rules read, expanded into edges only when a graph is drawn
     // (a project-wide grant is one edge per account of the project).
-    let gcp_edges = crate::privilege::gcp::GcpAccess::build(inventory).edges(&inventory.workloads);
+    let gcp = crate::privilege::gcp::GcpAccess::build(inventory, now);
+    let gcp_edges = gcp.edges(&inventory.workloads);
     for e in &gcp_edges {
         if !nodes.contains_key(&e.from) {
             let (class, kind) = match e.from.split_once(':') {
@@ -412,11 +413,30 @@ pub fn build(
             actions: e.actions.clone(),
             conditions: e.conditions.clone(),
             certainty: if e.medium { "medium" } else { "high" },
-            subjects: Vec::new(),
+            subjects: e.subject.iter().cloned().collect(),
             who: Some(e.via.clone()),
             gate: None,
             statement: None,
         });
+    }
+    // What a Google Cloud account amounts to, and so what the Kubernetes accounts that can
+    // become it (GKE Workload Identity) reach.
+    for i in &inventory.identities {
+        let reaches: Vec<String> = match i.kind.as_str() {
+            nhi_api::kinds::GCP_SERVICE_ACCOUNT => gcp.admin_like(&i.id),
+            nhi_api::kinds::K8S_SERVICE_ACCOUNT => gcp
+                .ways_out(&i.id)
+                .into_iter()
+                .flat_map(|w| {
+                    let who = w.identity.rsplit('/').next().unwrap_or("").to_string();
+                    w.reaches.into_iter().map(move |r| format!("as {who}: {r}"))
+                })
+                .collect(),
+            _ => continue,
+        };
+        if let Some(n) = nodes.get_mut(&i.id) {
+            n.reaches.extend(reaches);
+        }
     }
     azure_edges(inventory, azure, &mut nodes, &mut edges);
     edges.sort_by(|a, b| (&a.from, &a.to, a.kind, &a.path).cmp(&(&b.from, &b.to, b.kind, &b.path)));

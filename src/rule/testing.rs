@@ -317,7 +317,7 @@ impl Case {
         };
         let facts = super::Facts::of(&inventory);
         let federation = Federation::build(&inventory, &graph, now());
-        let gcp = crate::privilege::gcp::GcpAccess::build(&inventory);
+        let gcp = crate::privilege::gcp::GcpAccess::build(&inventory, now());
         let azure = crate::privilege::azure::AzureGraph::build(&inventory);
         let ctx = Ctx {
             now: now(),
@@ -559,6 +559,15 @@ impl Case {
             }),
         }
         self.inventory.gcp.hierarchy_complete = true;
+        self
+    }
+
+    /// A group whose members are known (a Cloud Identity memberships export).
+    pub fn gcp_group(mut self, email: &str, members: &[&str]) -> Self {
+        self.inventory.gcp.groups.push(nhi_api::gcp::GcpGroup {
+            email: email.into(),
+            members: members.iter().map(|m| m.to_string()).collect(),
+        });
         self
     }
 

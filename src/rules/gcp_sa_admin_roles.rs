@@ -60,7 +60,14 @@ impl crate::rule::Rule for Rule {
         let grants: Vec<_> = held
             .iter()
             .map(|h| {
-                json!({"role": h.role, "resource": h.resource, "level": h.level.as_str(), "condition": h.condition})
+                let mut g = json!({"role": h.role, "resource": h.resource, "level": h.level.as_str(), "condition": h.condition});
+                if let Some(note) = &h.note {
+                    g["condition_note"] = json!(note);
+                }
+                if let Some(group) = &h.via {
+                    g["through"] = json!(group);
+                }
+                g
             })
             .collect();
         let names: Vec<&str> = held.iter().map(|h| h.role.as_str()).collect();
@@ -100,6 +107,21 @@ mod tests {
                 .run(&super::Rule);
             assert_eq!(f.len(), 1, "{role}");
         }
+        // A grant limited to some resources stays conditional (medium), saying to what.
+        let f = gcp_sa("ci")
+            .gcp_binding(
+                "project",
+                "roles/owner",
+                "self",
+                Some("resource.name.startsWith('projects/_/buckets/acme-logs')"),
+            )
+            .run(&super::Rule);
+        assert_eq!(f[0].confidence, crate::finding::Confidence::Medium);
+        assert_eq!(
+            f[0].evidence["grants"][0]["condition_note"],
+            "applies only to resources whose name starts with projects/_/buckets/acme-logs"
+        );
+        // A time window open at --now (2026-11-01) is decided: high confidence.
         let f = gcp_sa("ci")
             .gcp_binding(
                 "project",
@@ -108,7 +130,50 @@ mod tests {
                 Some("request.time < timestamp('2027-01-01T00:00:00Z')"),
             )
             .run(&super::Rule);
-        assert_eq!(f[0].confidence, crate::finding::Confidence::Medium);
+        assert_eq!(f[0].confidence, crate::finding::Confidence::High);
+    }
+
+    #[test]
+    fn a_group_grant_counts_for_member_accounts_when_memberships_are_known() {
+        let grant =
+            || gcp_sa("ci").gcp_binding("project", "roles/owner", "group:ops@acme.com", None);
+        // Members unknown: as before, the group's grant is not the account's.
+        assert!(grant().run(&super::Rule).is_empty());
+        let f = grant()
+            .gcp_group("ops@acme.com", &["ci@acme-prod.iam.gserviceaccount.com"])
+            .run(&super::Rule);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].evidence["grants"][0]["through"], "group:ops@acme.com");
+        // Nested: ops contains platform, which contains the account.
+        let f = grant()
+            .gcp_group("ops@acme.com", &["platform@acme.com"])
+            .gcp_group(
+                "platform@acme.com",
+                &["ci@acme-prod.iam.gserviceaccount.com", "ops@acme.com"],
+            )
+            .run(&super::Rule);
+        assert_eq!(f.len(), 1);
+        // A group the account is not in.
+        let f = grant()
+            .gcp_group(
+                "ops@acme.com",
+                &["alice@acme.com", "other@acme-prod.iam.gserviceaccount.com"],
+            )
+            .run(&super::Rule);
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn an_expired_or_not_yet_started_owner_grant_does_not_fire() {
+        for c in [
+            "request.time < timestamp('2026-10-01T00:00:00Z')",
+            "request.time >= timestamp('2027-01-01T00:00:00Z')",
+        ] {
+            let f = gcp_sa("ci")
+                .gcp_binding("project", "roles/owner", "self", Some(c))
+                .run(&super::Rule);
+            assert!(f.is_empty(), "{c}: {f:?}");
+        }
     }
 
     #[test]

@@ -83,10 +83,19 @@ impl crate::rule::Rule for Rule {
         let grants: Vec<_> = who
             .iter()
             .take(EVIDENCE_GRANTS)
-            .map(|i| json!({
-                "member": i.member, "role": i.role, "resource": i.resource,
-                "level": i.level.as_str(), "permissions": i.permissions, "condition": i.condition,
-            }))
+            .map(|i| {
+                let mut g = json!({
+                    "member": i.member, "role": i.role, "resource": i.resource,
+                    "level": i.level.as_str(), "permissions": i.permissions, "condition": i.condition,
+                });
+                if let Some(note) = &i.note {
+                    g["condition_note"] = json!(note);
+                }
+                if let Some(group) = &i.via {
+                    g["through"] = json!(group);
+                }
+                g
+            })
             .collect();
         let mut f = Finding::new(
             &META,

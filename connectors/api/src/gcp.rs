@@ -28,6 +28,20 @@ pub struct GcpEstate {
     /// (an organization-wide search). With a project scope, inherited bindings are not seen.
     #[serde(default)]
     pub hierarchy_complete: bool,
+    /// Groups whose members are known (Cloud Identity memberships, an optional export): a
+    /// grant to `group:EMAIL` counts for them. Groups not listed have unknown members.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<GcpGroup>,
+}
+
+/// A Google group and its direct members, as Cloud Identity lists them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct GcpGroup {
+    /// The group's e-mail, lower-cased.
+    pub email: String,
+    /// Each member's `preferredMemberKey.id` (an e-mail: a user, a service account or another
+    /// group), lower-cased and sorted.
+    pub members: Vec<String>,
 }
 
 impl GcpEstate {
@@ -36,6 +50,7 @@ impl GcpEstate {
             && self.policies.is_empty()
             && self.roles.is_empty()
             && self.pool_providers.is_empty()
+            && self.groups.is_empty()
     }
 
     pub fn merge(&mut self, other: GcpEstate) {
@@ -43,6 +58,7 @@ impl GcpEstate {
         self.policies.extend(other.policies);
         self.roles.extend(other.roles);
         self.pool_providers.extend(other.pool_providers);
+        self.groups.extend(other.groups);
         self.hierarchy_complete |= other.hierarchy_complete;
     }
 
@@ -56,6 +72,20 @@ impl GcpEstate {
         self.roles.dedup_by(|a, b| a.name == b.name);
         self.pool_providers.sort_by(|a, b| a.name.cmp(&b.name));
         self.pool_providers.dedup_by(|a, b| a.name == b.name);
+        // A group exported in several files (pages) is one group with all their members.
+        self.groups.sort_by(|a, b| a.email.cmp(&b.email));
+        let mut groups: Vec<GcpGroup> = Vec::with_capacity(self.groups.len());
+        for g in self.groups.drain(..) {
+            match groups.last_mut() {
+                Some(last) if last.email == g.email => last.members.extend(g.members),
+                _ => groups.push(g),
+            }
+        }
+        for g in &mut groups {
+            g.members.sort();
+            g.members.dedup();
+        }
+        self.groups = groups;
     }
 }
 

@@ -4,7 +4,9 @@
 //! whatever order or files they come in.
 
 use crate::normalize::{normalize, split_account_name, Export};
-use crate::types::{Activity, IamPolicyResult, Key, PoolProvider, Project, Role, ServiceAccount};
+use crate::types::{
+    Activity, IamPolicyResult, Key, Membership, PoolProvider, Project, Role, ServiceAccount,
+};
 use crate::CONNECTOR;
 use nhi_api::import::{json_error_message, Importer, JsonShape, Sniffed};
 use nhi_api::{Inventory, SourceReport};
@@ -23,6 +25,7 @@ pub enum Format {
     Providers,
     Roles,
     Projects,
+    Memberships,
 }
 
 impl Format {
@@ -35,7 +38,9 @@ impl Format {
         if !(item_list || role_object) {
             return None;
         }
-        if has("email") && (has("uniqueId") || has("projectId")) && has("name") {
+        if has("preferredMemberKey") {
+            Some(Format::Memberships)
+        } else if has("email") && (has("uniqueId") || has("projectId")) && has("name") {
             Some(Format::ServiceAccounts)
         } else if has("keyType") || (has("validAfterTime") && has("keyAlgorithm")) {
             Some(Format::Keys)
@@ -69,6 +74,9 @@ impl Format {
             }
             Format::Roles => "custom roles (gcloud iam roles describe)",
             Format::Projects => "projects (gcloud projects list)",
+            Format::Memberships => {
+                "group memberships (gcloud identity groups memberships list --group-email=G)"
+            }
         }
     }
 }
@@ -78,6 +86,7 @@ impl Format {
 pub struct GcpImport {
     export: Export,
     sources: Vec<SourceReport>,
+    groups: Vec<nhi_api::gcp::GcpGroup>,
 }
 
 impl GcpImport {
@@ -156,7 +165,7 @@ impl GcpImport {
 
 impl Importer for GcpImport {
     fn accepts(&self) -> &'static str {
-        "a Google Cloud export (docs/gcp-export.sh: gcloud iam service-accounts list / keys list, asset search-all-iam-policies, policy-intelligence query-activity, iam workload-identity-pools providers list, iam roles describe, projects list, with --format=json)"
+        "a Google Cloud export (docs/gcp-export.sh: gcloud iam service-accounts list / keys list, asset search-all-iam-policies, policy-intelligence query-activity, iam workload-identity-pools providers list, iam roles describe, projects list, identity groups memberships list, with --format=json)"
     }
 
     fn claims(&self, file: &Sniffed<'_>) -> bool {
@@ -260,6 +269,30 @@ impl Importer for GcpImport {
                 self.report(origin, "", format, items.len(), &errors, 0);
                 self.export.projects.extend(items);
             }
+            Format::Memberships => {
+                let Some((items, errors)) = self.items::<Membership>(origin, bytes, format) else {
+                    return;
+                };
+                let Some(email) = group_email(origin, &items) else {
+                    self.fail(
+                        origin,
+                        format!(
+                            "{} {}, but which group they belong to is not in the file: name the file GROUP_EMAIL.json (docs/gcp-export.sh does)",
+                            items.len(),
+                            format.what()
+                        ),
+                    );
+                    return;
+                };
+                self.report(origin, &email, format, items.len(), &errors, 0);
+                let members = items
+                    .iter()
+                    .filter_map(|m| m.preferred_member_key.as_ref())
+                    .map(|k| k.id.trim().to_ascii_lowercase())
+                    .filter(|id| !id.is_empty())
+                    .collect();
+                self.groups.push(nhi_api::gcp::GcpGroup { email, members });
+            }
         }
     }
 
@@ -283,7 +316,29 @@ impl Importer for GcpImport {
             }
         }
         inventory.sources.extend(sources);
+        inventory.gcp.groups.extend(self.groups);
         inventory.sort();
         inventory
     }
+}
+
+/// The group a memberships file lists: `groupKey.id` where the payload has it, else a `name`
+/// that is an e-mail, else the file name (`GROUP_EMAIL.json`, as docs/gcp-export.sh writes).
+fn group_email(origin: &str, items: &[Membership]) -> Option<String> {
+    let is_email = |s: &str| {
+        let s = s.trim();
+        s.contains('@') && !s.contains('/') && !s.contains(char::is_whitespace)
+    };
+    items
+        .iter()
+        .filter_map(|m| m.group_key.as_ref().map(|k| k.id.as_str()))
+        .chain(items.iter().filter_map(|m| m.name.as_deref()))
+        .find(|s| is_email(s))
+        .map(str::to_string)
+        .or_else(|| {
+            let file = std::path::Path::new(origin).file_name()?.to_str()?;
+            let stem = file.strip_suffix(".json").unwrap_or(file);
+            is_email(stem).then(|| stem.to_string())
+        })
+        .map(|s| s.trim().to_ascii_lowercase())
 }

@@ -229,3 +229,32 @@ impl Project {
         }
     }
 }
+
+/// A Cloud Identity group membership / `gcloud identity groups memberships list
+/// --group-email=G` (one file per group).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Membership {
+    /// `groups/GROUP_ID/memberships/MEMBERSHIP_ID` (the group by id, not by e-mail).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The member: `id` is its e-mail (user, service account or group).
+    #[serde(default)]
+    pub preferred_member_key: Option<EntityKey>,
+    /// The group, where the payload carries it (some tools add it; gcloud does not).
+    #[serde(default)]
+    pub group_key: Option<EntityKey>,
+    /// `USER`, `SERVICE_ACCOUNT`, `GROUP`, `SHARED_DRIVE`, `OTHER`.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+}
+
+/// A Cloud Identity entity key.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EntityKey {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub namespace: Option<String>,
+}

@@ -91,6 +91,8 @@ fn lex(s: &str) -> Result<Vec<Tok>, String> {
                 "!=" => Some("!="),
                 "&&" => Some("&&"),
                 "||" => Some("||"),
+                "<=" => Some("<="),
+                ">=" => Some(">="),
                 _ => None,
             };
             if let Some(op) = op {
@@ -105,6 +107,8 @@ fn lex(s: &str) -> Result<Vec<Tok>, String> {
                 b'[' => "[",
                 b']' => "]",
                 b',' => ",",
+                b'<' => "<",
+                b'>' => ">",
                 _ => return Err(format!("the character {:?}", char::from(c))),
             };
             out.push(Tok::Op(op));
@@ -118,7 +122,7 @@ fn lex(s: &str) -> Result<Vec<Tok>, String> {
 enum Node {
     Or(Vec<Node>),
     And(Vec<Node>),
-    Not,
+    Not(Box<Node>),
     /// claim path op values
     Test {
         path: String,
@@ -181,9 +185,7 @@ impl Parser {
     }
     fn unary(&mut self) -> Result<Node, String> {
         if self.eat("!") {
-            while self.eat("!") {}
-            self.unary()?;
-            return Ok(Node::Not);
+            return Ok(Node::Not(Box::new(self.unary()?)));
         }
         if self.eat("(") {
             let inner = self.or()?;
@@ -246,13 +248,44 @@ impl Parser {
                     None => return Err("a missing )".into()),
                 }
             }
+            if path == "timestamp" && args.len() == 1 {
+                // `timestamp('...') > request.time`: the comparison read the other way round.
+                if let Some(op) = self.comparison() {
+                    if let Some(Tok::Path(p)) = self.next() {
+                        let flipped = match op {
+                            "<" => ">",
+                            "<=" => ">=",
+                            ">" => "<",
+                            _ => "<=",
+                        };
+                        return Ok(Node::Test {
+                            path: p,
+                            op: flipped,
+                            values: args,
+                        });
+                    }
+                    return Err("a comparison nhi cannot read".into());
+                }
+                return Ok(Node::Other("timestamp(...)".into()));
+            }
             return Ok(match method {
-                "startsWith" if args.len() == 1 => Node::Test {
+                "startsWith" | "endsWith" if args.len() == 1 => Node::Test {
                     path: claim.to_string(),
-                    op: "startsWith",
+                    op: if method == "startsWith" {
+                        "startsWith"
+                    } else {
+                        "endsWith"
+                    },
                     values: args,
                 },
                 other => Node::Other(format!("{claim}.{other}(...)")),
+            });
+        }
+        if let Some(op) = self.comparison() {
+            return Ok(Node::Test {
+                path,
+                op,
+                values: vec![self.time_value()?],
             });
         }
         if self.eat("==") {
@@ -278,6 +311,30 @@ impl Parser {
             });
         }
         Ok(Node::Other(path))
+    }
+    /// `<`, `<=`, `>`, `>=`, consumed when next.
+    fn comparison(&mut self) -> Option<&'static str> {
+        ["<", "<=", ">", ">="].into_iter().find(|op| self.eat(op))
+    }
+    /// `timestamp('...')` (the timestamp), or a plain string or number.
+    fn time_value(&mut self) -> Result<String, String> {
+        match self.next() {
+            Some(Tok::Path(p)) if p == "timestamp" => {
+                if !self.eat("(") {
+                    return Err("timestamp without (".into());
+                }
+                let v = match self.next() {
+                    Some(Tok::Str(v)) => v,
+                    other => return Err(format!("{other:?} in timestamp(...)")),
+                };
+                if !self.eat(")") {
+                    return Err("a missing )".into());
+                }
+                Ok(v)
+            }
+            Some(Tok::Str(v)) | Some(Tok::Num(v)) => Ok(v),
+            other => Err(format!("{other:?} where a value was expected")),
+        }
     }
     /// Skip to the end of a call nhi does not read.
     fn skip_call(&mut self, what: String) -> Node {
@@ -354,8 +411,11 @@ fn judge_node(n: &Node, mapping: &BTreeMap<String, String>) -> Pinning {
                 (None, None) => Pinning::NotPinned("an empty condition".into()),
             }
         }
-        Node::Not => Pinning::NotPinned("a negation admits every other repository".into()),
+        Node::Not(_) => Pinning::NotPinned("a negation admits every other repository".into()),
         Node::Other(what) => Pinning::Undecided(format!("{what} is outside the CEL nhi reads")),
+        Node::Test { path, op, .. } if matches!(*op, "<" | "<=" | ">" | ">=" | "endsWith") => {
+            Pinning::Undecided(format!("{path} {op} ... is outside the CEL nhi reads"))
+        }
         Node::Test { path, op, values } => {
             let c = match claim(path, mapping) {
                 Ok(c) => c,
@@ -410,6 +470,124 @@ fn judge_node(n: &Node, mapping: &BTreeMap<String, String>) -> Pinning {
                 }
             }
         }
+    }
+}
+
+/// What an IAM Condition on a binding amounts to at a given time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// It holds now for every resource the binding covers (a time window that is open).
+    Holds,
+    /// It does not hold now: expired, or not started yet (why, in words).
+    Fails(String),
+    /// It holds now only for some resources (which, in words).
+    Limits(String),
+    /// nhi cannot tell (why).
+    Undecided(String),
+}
+
+fn decide_node(n: &Node, now: chrono::DateTime<chrono::Utc>) -> Decision {
+    match n {
+        Node::And(parts) => {
+            let mut limits = Vec::new();
+            let mut undecided = None;
+            for p in parts {
+                match decide_node(p, now) {
+                    fails @ Decision::Fails(_) => return fails,
+                    Decision::Undecided(why) => undecided = undecided.or(Some(why)),
+                    Decision::Limits(what) => limits.push(what),
+                    Decision::Holds => {}
+                }
+            }
+            match undecided {
+                Some(why) => Decision::Undecided(why),
+                None if limits.is_empty() => Decision::Holds,
+                None => Decision::Limits(limits.join(" and ")),
+            }
+        }
+        Node::Or(parts) => {
+            let mut limits = Vec::new();
+            let mut fails = Vec::new();
+            let mut undecided = None;
+            for p in parts {
+                match decide_node(p, now) {
+                    Decision::Holds => return Decision::Holds,
+                    Decision::Undecided(why) => undecided = undecided.or(Some(why)),
+                    Decision::Limits(what) => limits.push(what),
+                    Decision::Fails(why) => fails.push(why),
+                }
+            }
+            match undecided {
+                Some(why) => Decision::Undecided(why),
+                None if !limits.is_empty() => Decision::Limits(limits.join(" or ")),
+                None => Decision::Fails(fails.join("; ")),
+            }
+        }
+        Node::Not(inner) => match decide_node(inner, now) {
+            Decision::Holds => Decision::Fails("a negation of a test that holds".into()),
+            Decision::Fails(_) => Decision::Holds,
+            _ => Decision::Undecided("a negation nhi cannot decide".into()),
+        },
+        Node::Other(what) => Decision::Undecided(format!("{what} is outside the CEL nhi decides")),
+        Node::Test { path, op, values } => {
+            let value = values.first().map(String::as_str).unwrap_or("");
+            match (path.as_str(), *op) {
+                ("request.time", "<" | "<=" | ">" | ">=") => {
+                    let Ok(t) = chrono::DateTime::parse_from_rfc3339(value) else {
+                        return Decision::Undecided(format!("{value:?} is not a timestamp"));
+                    };
+                    let t = t.with_timezone(&chrono::Utc);
+                    let holds = match *op {
+                        "<" => now < t,
+                        "<=" => now <= t,
+                        ">" => now > t,
+                        _ => now >= t,
+                    };
+                    let at = t.format("%Y-%m-%dT%H:%M:%SZ");
+                    match (holds, *op) {
+                        (true, _) => Decision::Holds,
+                        (false, "<" | "<=") => Decision::Fails(format!("expired at {at}")),
+                        (false, _) => Decision::Fails(format!("starts at {at}")),
+                    }
+                }
+                ("resource.name", "startsWith") => {
+                    Decision::Limits(format!("resources whose name starts with {value}"))
+                }
+                ("resource.name", "endsWith") => {
+                    Decision::Limits(format!("resources whose name ends with {value}"))
+                }
+                ("resource.name", "==") if values.len() == 1 => {
+                    Decision::Limits(format!("the resource {value}"))
+                }
+                ("resource.type", "==") if values.len() == 1 => {
+                    Decision::Limits(format!("resources of type {value}"))
+                }
+                ("resource.service", "==") if values.len() == 1 => {
+                    Decision::Limits(format!("resources of service {value}"))
+                }
+                _ => Decision::Undecided(format!("{path} {op} ... is outside the CEL nhi decides")),
+            }
+        }
+    }
+}
+
+/// Decide an IAM Condition's expression at `now`: a time window (`request.time` against
+/// `timestamp(...)`) is open or closed; a resource test (`resource.name.startsWith`,
+/// `resource.type ==`) limits the grant to some resources; anything else is undecided.
+pub fn decide(expression: &str, now: chrono::DateTime<chrono::Utc>) -> Decision {
+    let toks = match lex(expression.trim()) {
+        Ok(t) => t,
+        Err(what) => return Decision::Undecided(format!("the condition has {what}")),
+    };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        depth: 0,
+    };
+    match p.or() {
+        Ok(node) if p.pos >= p.toks.len() => decide_node(&node, now),
+        Ok(_) => Decision::Undecided("the condition has more after its end".into()),
+        Err(what) => Decision::Undecided(format!("the condition has {what}")),
     }
 }
 
@@ -490,6 +668,102 @@ mod tests {
         }
         assert!(matches!(judge(None, &m()), Pinning::NotPinned(_)));
         assert!(matches!(judge(Some("  "), &m()), Pinning::NotPinned(_)));
+    }
+
+    fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .expect("time")
+            .with_timezone(&chrono::Utc)
+    }
+
+    #[test]
+    fn time_windows_are_decided_against_now() {
+        let now = at("2026-11-01T00:00:00Z");
+        for (c, holds) in [
+            ("request.time < timestamp('2027-01-01T00:00:00Z')", true),
+            ("request.time < timestamp(\"2020-01-01T00:00:00Z\")", false),
+            ("request.time <= timestamp('2026-11-01T00:00:00Z')", true),
+            ("request.time < timestamp('2026-11-01T00:00:00Z')", false),
+            ("request.time > timestamp('2026-01-01T00:00:00Z')", true),
+            ("request.time > timestamp('2027-01-01T00:00:00Z')", false),
+            ("request.time >= timestamp('2026-11-01T00:00:00Z')", true),
+            ("request.time >= timestamp('2026-11-01T00:00:01Z')", false),
+            ("timestamp('2027-01-01T00:00:00Z') > request.time", true),
+            ("timestamp('2020-01-01T00:00:00Z') > request.time", false),
+            (
+                "request.time > timestamp('2026-01-01T00:00:00Z') && request.time < timestamp('2026-06-01T00:00:00Z')",
+                false,
+            ),
+            (
+                "request.time < timestamp('2020-01-01T00:00:00Z') || request.time > timestamp('2026-01-01T00:00:00Z')",
+                true,
+            ),
+            ("!(request.time < timestamp('2020-01-01T00:00:00Z'))", true),
+        ] {
+            let d = decide(c, now);
+            if holds {
+                assert_eq!(d, Decision::Holds, "{c}");
+            } else {
+                assert!(matches!(d, Decision::Fails(_)), "{c}: {d:?}");
+            }
+        }
+        assert_eq!(
+            decide("request.time < timestamp('2020-01-01T00:00:00Z')", now),
+            Decision::Fails("expired at 2020-01-01T00:00:00Z".into())
+        );
+        assert_eq!(
+            decide("request.time > timestamp('2027-01-01T00:00:00Z')", now),
+            Decision::Fails("starts at 2027-01-01T00:00:00Z".into())
+        );
+    }
+
+    #[test]
+    fn resource_tests_limit_the_grant() {
+        let now = at("2026-11-01T00:00:00Z");
+        assert_eq!(
+            decide(
+                "resource.name.startsWith('projects/_/buckets/acme-logs')",
+                now
+            ),
+            Decision::Limits(
+                "resources whose name starts with projects/_/buckets/acme-logs".into()
+            )
+        );
+        assert_eq!(
+            decide("resource.type == \"storage.googleapis.com/Bucket\"", now),
+            Decision::Limits("resources of type storage.googleapis.com/Bucket".into())
+        );
+        // With an open window the limit stays; with a closed one the grant is gone.
+        assert!(matches!(
+            decide(
+                "resource.type == 'storage.googleapis.com/Bucket' && request.time < timestamp('2027-01-01T00:00:00Z')",
+                now
+            ),
+            Decision::Limits(_)
+        ));
+        assert!(matches!(
+            decide(
+                "resource.type == 'storage.googleapis.com/Bucket' && request.time < timestamp('2020-01-01T00:00:00Z')",
+                now
+            ),
+            Decision::Fails(_)
+        ));
+    }
+
+    #[test]
+    fn other_conditions_stay_undecided() {
+        let now = at("2026-11-01T00:00:00Z");
+        for c in [
+            "request.time.getHours('Europe/Berlin') < 17",
+            "api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly(['roles/viewer'])",
+            "request.time < timestamp('not a time')",
+            "resource.name.startsWith('a') || request.auth.access_levels.exists(x, x == 'y')",
+            "!resource.name.startsWith('a')",
+            "request.time <",
+            "'x' < 3 ;",
+        ] {
+            assert!(matches!(decide(c, now), Decision::Undecided(_)), "{c}: {:?}", decide(c, now));
+        }
     }
 
     #[test]

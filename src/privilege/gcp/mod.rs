@@ -5,16 +5,21 @@
 //!
 //! A binding applies to a service account when it is on the account itself, on its project, or
 //! on a folder or the organization above the project. Members are matched by e-mail; Cloud
-//! Asset names an account's own policy by e-mail or unique id, and both are joined. Group
-//! members are not known to nhi, so a grant to a group is listed with the group as the member,
-//! never expanded. IAM Conditions are quoted and not decided: a conditional grant is reported
-//! with medium certainty.
+//! Asset names an account's own policy by e-mail or unique id, and both are joined. A grant to
+//! a group counts for the service accounts among its members when the group's memberships
+//! were exported (nested groups followed); otherwise the group is listed as the member, never
+//! expanded. IAM Conditions are decided against `--now` where they can be
+//! ([`cel::decide`]): a grant whose time window has closed (or not opened yet) does not count;
+//! one whose window is open counts as unconditional; one limited to some resources
+//! (`resource.name.startsWith`, `resource.type ==`) stays conditional, with what it limits to
+//! said. Other conditions are quoted and not decided: such a grant is reported with medium
+//! certainty.
 //!
 //! Built once per run ([`GcpAccess::build`]); rules read it, and `nhi graph` draws its edges.
 
 pub mod cel;
 
-use nhi_api::gcp::{GcpPolicy, GcpPoolProvider};
+use nhi_api::gcp::{GcpBinding, GcpPolicy, GcpPoolProvider};
 use nhi_api::{kinds, Identity, Inventory, Native};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -86,7 +91,14 @@ pub struct Held {
     /// Full resource name of the policy.
     pub resource: String,
     pub level: Level,
+    /// The IAM Condition, when it leaves the grant uncertain (limited to some resources, or
+    /// undecided); `None` when unconditional or decided to hold now.
     pub condition: Option<String>,
+    /// What nhi made of the condition: what it limits the grant to, why it is undecided, or
+    /// that it holds at `--now`.
+    pub note: Option<String>,
+    /// The group (`group:EMAIL`) the grant names, when the account holds it as a member.
+    pub via: Option<String>,
 }
 
 /// A member who may become a service account.
@@ -98,7 +110,59 @@ pub struct Impersonator {
     pub level: Level,
     /// The impersonation permissions the role grants.
     pub permissions: Vec<String>,
+    /// As [`Held::condition`].
     pub condition: Option<String>,
+    pub note: Option<String>,
+    /// The group the grant names, when `member` holds it as one of the group's members.
+    pub via: Option<String>,
+}
+
+impl Impersonator {
+    /// The condition with what nhi made of it, for evidence and edges.
+    pub fn quoted_condition(&self) -> Option<String> {
+        quote(&self.condition, &self.note)
+    }
+}
+
+impl Held {
+    /// The condition with what nhi made of it, for evidence.
+    pub fn quoted_condition(&self) -> Option<String> {
+        quote(&self.condition, &self.note)
+    }
+}
+
+fn quote(condition: &Option<String>, note: &Option<String>) -> Option<String> {
+    match (condition, note) {
+        (Some(c), Some(n)) => Some(format!("{c} ({n})")),
+        (Some(c), None) => Some(c.clone()),
+        (None, _) => None,
+    }
+}
+
+/// A binding's IAM Condition decided at `now`: `None` when the grant does not count now
+/// (its window closed or not open yet); else the condition left uncertain and the note.
+fn weigh(
+    binding: &GcpBinding,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<(Option<String>, Option<String>)> {
+    let Some(c) = &binding.condition else {
+        return Some((None, None));
+    };
+    match cel::decide(&c.expression, now) {
+        cel::Decision::Holds => Some((
+            None,
+            Some(format!("condition holds at --now: {}", c.expression)),
+        )),
+        cel::Decision::Fails(_) => None,
+        cel::Decision::Limits(what) => Some((
+            Some(c.expression.clone()),
+            Some(format!("applies only to {what}")),
+        )),
+        cel::Decision::Undecided(why) => Some((
+            Some(c.expression.clone()),
+            Some(format!("not decided: {why}")),
+        )),
+    }
 }
 
 /// An edge of the graph: a member (an inventoried account, or a member string) can become a
@@ -115,6 +179,69 @@ pub struct GcpEdge {
     pub medium: bool,
     /// The role and where it is granted.
     pub via: String,
+    /// Federation: the member the binding names (the pool selector, the GKE principal).
+    pub subject: Option<String>,
+}
+
+/// A Kubernetes service account of the scan that GKE Workload Identity lets become a Google
+/// Cloud service account: a binding names `serviceAccount:POOL.svc.id.goog[NS/KSA]` with an
+/// impersonation role, and the scan holds a Kubernetes service account NS/KSA.
+#[derive(Debug, Clone)]
+pub struct GkeJoin {
+    /// The Kubernetes service account's identity id (`k8s:CLUSTER/NS/KSA`).
+    pub k8s: String,
+    /// The Google Cloud service account's identity id.
+    pub target: String,
+    /// The binding's member (`serviceAccount:acme-prod.svc.id.goog[ci/deployer]`).
+    pub member: String,
+    /// The workload pool (`acme-prod.svc.id.goog`).
+    pub pool: String,
+    pub role: String,
+    pub resource: String,
+    pub permissions: Vec<String>,
+    pub condition: Option<String>,
+    /// The account's `iam.gke.io/gcp-service-account` annotation, when it has one.
+    pub annotation: Option<String>,
+    /// Whether that annotation names the target account.
+    pub annotation_agrees: bool,
+}
+
+impl GkeJoin {
+    /// How the join was made, in words.
+    pub fn evidence(&self) -> String {
+        let annotation = match (&self.annotation, self.annotation_agrees) {
+            (Some(_), true) => "its iam.gke.io/gcp-service-account annotation agrees".to_string(),
+            (Some(other), false) => {
+                format!("its iam.gke.io/gcp-service-account annotation names {other} instead")
+            }
+            (None, _) => "it has no iam.gke.io/gcp-service-account annotation".to_string(),
+        };
+        format!(
+            "{} on {} to {} (GKE Workload Identity; joined on namespace and name, any cluster of workload pool {}); {annotation}",
+            self.role, self.resource, self.member, self.pool
+        )
+    }
+
+    /// High when the annotation names the target (the cluster is set up to wear it) and no
+    /// condition is left undecided; medium otherwise (nhi does not know the cluster's pool).
+    pub fn medium(&self) -> bool {
+        !self.annotation_agrees || self.condition.is_some()
+    }
+}
+
+/// Kubernetes service accounts by (namespace, name): each one's identity id and its
+/// `iam.gke.io/gcp-service-account` annotation.
+type KsaIndex<'a> = HashMap<(&'a str, &'a str), Vec<(&'a str, Option<&'a str>)>>;
+
+/// `serviceAccount:POOL.svc.id.goog[NS/KSA]` → (pool, namespace, name).
+pub fn gke_member(member: &str) -> Option<(&str, &str, &str)> {
+    let rest = member.strip_prefix("serviceAccount:")?;
+    let (pool, ksa) = rest.split_once('[')?;
+    if !pool.ends_with(".svc.id.goog") {
+        return None;
+    }
+    let (ns, name) = ksa.strip_suffix(']')?.split_once('/')?;
+    (!ns.is_empty() && !name.is_empty() && !name.contains('/')).then_some((pool, ns, name))
 }
 
 /// An escalation path a service account can take, with the roles that give it.
@@ -151,6 +278,12 @@ pub struct GcpAccess {
     /// Whether any IAM policy was read at all: without them, roles and impersonators are
     /// unknown and rules must not read "none" from empty lists.
     pub policies_known: bool,
+    /// Kubernetes service-account identity id → the Google Cloud accounts it can become
+    /// through GKE Workload Identity.
+    gke: BTreeMap<String, Vec<GkeJoin>>,
+    /// AWS account → its IAM roles in the scan (name, identity id), for pools with an AWS
+    /// provider.
+    aws_roles: HashMap<String, Vec<(String, String)>>,
 }
 
 /// The catalog of predefined roles: role → permissions of interest.
@@ -194,6 +327,33 @@ fn classify(policy: &GcpPolicy) -> (Level, String) {
     (Level::Resource, r.to_string())
 }
 
+/// `//cloudresourcemanager.googleapis.com/projects/P` → `project P`; other resources as named.
+fn scope_name(resource: &str) -> String {
+    match resource.strip_prefix("//cloudresourcemanager.googleapis.com/") {
+        Some(rest) => match rest.split_once('/') {
+            Some(("projects", p)) => format!("project {p}"),
+            Some(("folders", _)) => rest.to_string(),
+            Some(("organizations", _)) => rest.to_string(),
+            _ => resource.to_string(),
+        },
+        None => resource.to_string(),
+    }
+}
+
+/// (account, role name) of `arn:aws:sts::ACCOUNT:assumed-role/NAME[/SESSION]` or
+/// `arn:aws:iam::ACCOUNT:role[/PATH]/NAME`.
+fn aws_role_of(arn: &str) -> Option<(&str, &str)> {
+    if let Some(rest) = arn.strip_prefix("arn:aws:sts::") {
+        let (account, rest) = rest.split_once(":assumed-role/")?;
+        let name = rest.split('/').next()?;
+        return (!name.is_empty()).then_some((account, name));
+    }
+    let rest = arn.strip_prefix("arn:aws:iam::")?;
+    let (account, rest) = rest.split_once(":role/")?;
+    let name = rest.rsplit('/').next()?;
+    (!name.is_empty()).then_some((account, name))
+}
+
 /// `//iam.googleapis.com/projects/P/serviceAccounts/EMAIL_OR_ID` → `EMAIL_OR_ID`.
 fn account_resource(resource: &str) -> Option<&str> {
     let rest = resource.strip_prefix("//iam.googleapis.com/projects/")?;
@@ -206,7 +366,8 @@ fn is_public(member: &str) -> bool {
 }
 
 impl GcpAccess {
-    pub fn build(inventory: &Inventory) -> GcpAccess {
+    /// Resolve the inventory's bindings, deciding IAM Conditions at `now`.
+    pub fn build(inventory: &Inventory, now: chrono::DateTime<chrono::Utc>) -> GcpAccess {
         let mut access = GcpAccess {
             roles: predefined(),
             hierarchy_complete: inventory.gcp.hierarchy_complete,
@@ -228,6 +389,22 @@ impl GcpAccess {
                 .entry(p.pool().to_string())
                 .or_default()
                 .push(p.clone());
+        }
+        if inventory
+            .gcp
+            .pool_providers
+            .iter()
+            .any(|p| p.aws_account.is_some())
+        {
+            for i in &inventory.identities {
+                if i.provider == nhi_api::providers::AWS && i.kind == kinds::IAM_ROLE {
+                    access
+                        .aws_roles
+                        .entry(i.scope.clone())
+                        .or_default()
+                        .push((i.name.clone(), i.id.clone()));
+                }
+            }
         }
 
         // Accounts by e-mail and unique id; each account's project and the project's ancestors.
@@ -258,6 +435,50 @@ impl GcpAccess {
             );
         }
 
+        // Groups with known members: each group's service accounts, nested groups followed.
+        let groups: HashMap<&str, &[String]> = inventory
+            .gcp
+            .groups
+            .iter()
+            .map(|g| (g.email.as_str(), g.members.as_slice()))
+            .collect();
+        let mut group_accounts: HashMap<String, Vec<String>> = HashMap::new();
+        for g in groups.keys() {
+            let mut seen: BTreeSet<&str> = BTreeSet::from([*g]);
+            let mut stack = vec![*g];
+            let mut found: BTreeSet<String> = BTreeSet::new();
+            while let Some(cur) = stack.pop() {
+                for m in groups.get(cur).copied().unwrap_or(&[]) {
+                    if groups.contains_key(m.as_str()) {
+                        if seen.insert(m.as_str()) {
+                            stack.push(m.as_str());
+                        }
+                    } else if by_key.contains_key(m.as_str()) {
+                        found.insert(m.clone());
+                    }
+                }
+            }
+            if !found.is_empty() {
+                group_accounts.insert(g.to_string(), found.into_iter().collect());
+            }
+        }
+        // A binding's members as accounts: (account e-mail or unique id, the group it came
+        // through).
+        let accounts_named = |m: &str| -> Vec<(String, Option<String>)> {
+            if let Some(email) = m.strip_prefix("serviceAccount:") {
+                return vec![(email.to_ascii_lowercase(), None)];
+            }
+            if let Some(g) = m.strip_prefix("group:") {
+                if let Some(list) = group_accounts.get(&g.to_ascii_lowercase()) {
+                    return list
+                        .iter()
+                        .map(|a| (a.clone(), Some(m.to_string())))
+                        .collect();
+                }
+            }
+            Vec::new()
+        };
+
         // Index the policies by what they sit on.
         let mut on_scope: HashMap<String, Vec<&GcpPolicy>> = HashMap::new();
         let mut on_account: HashMap<&str, Vec<&GcpPolicy>> = HashMap::new();
@@ -278,17 +499,21 @@ impl GcpAccess {
             }
             // What each binding grants to accounts it names.
             for b in &policy.bindings {
+                let Some((condition, note)) = weigh(b, now) else {
+                    continue;
+                };
                 for m in &b.members {
-                    let Some(email) = m.strip_prefix("serviceAccount:") else {
-                        continue;
-                    };
-                    if let Some(i) = by_key.get(&email.to_ascii_lowercase()) {
-                        access.held.entry(i.id.clone()).or_default().push(Held {
-                            role: b.role.clone(),
-                            resource: policy.resource.clone(),
-                            level,
-                            condition: b.condition.as_ref().map(|c| c.expression.clone()),
-                        });
+                    for (key, via) in accounts_named(m) {
+                        if let Some(i) = by_key.get(&key) {
+                            access.held.entry(i.id.clone()).or_default().push(Held {
+                                role: b.role.clone(),
+                                resource: policy.resource.clone(),
+                                level,
+                                condition: condition.clone(),
+                                note: note.clone(),
+                                via,
+                            });
+                        }
                     }
                 }
             }
@@ -305,6 +530,9 @@ impl GcpAccess {
                 if grants.is_empty() {
                     continue;
                 }
+                let Some((condition, note)) = weigh(b, now) else {
+                    continue;
+                };
                 for m in b.members.iter().filter(|m| !m.starts_with("deleted:")) {
                     out.push(Impersonator {
                         member: m.clone(),
@@ -312,8 +540,25 @@ impl GcpAccess {
                         resource: policy.resource.clone(),
                         level,
                         permissions: grants.clone(),
-                        condition: b.condition.as_ref().map(|c| c.expression.clone()),
+                        condition: condition.clone(),
+                        note: note.clone(),
+                        via: None,
                     });
+                    // The group's service accounts, each as a member of its own.
+                    if m.starts_with("group:") {
+                        for (email, via) in accounts_named(m) {
+                            out.push(Impersonator {
+                                member: format!("serviceAccount:{email}"),
+                                role: b.role.clone(),
+                                resource: policy.resource.clone(),
+                                level,
+                                permissions: grants.clone(),
+                                condition: condition.clone(),
+                                note: note.clone(),
+                                via,
+                            });
+                        }
+                    }
                 }
             }
             out
@@ -364,13 +609,138 @@ impl GcpAccess {
         }
         for list in access.held.values_mut() {
             list.sort_by(|a, b| {
-                (a.level, &a.resource, &a.role).cmp(&(b.level, &b.resource, &b.role))
+                (a.level, &a.resource, &a.role, &a.via).cmp(&(
+                    b.level,
+                    &b.resource,
+                    &b.role,
+                    &b.via,
+                ))
             });
             list.dedup_by(|a, b| {
                 a.role == b.role && a.resource == b.resource && a.condition == b.condition
             });
         }
+        access.gke = access.gke_joins(inventory);
         access
+    }
+
+    /// GKE Workload Identity: every grant to `POOL.svc.id.goog[NS/KSA]` joined with the
+    /// Kubernetes service accounts NS/KSA of the scan (any cluster: nhi does not know which
+    /// pool a cluster is in). Computed only for grants that name a scanned Kubernetes account.
+    fn gke_joins(&self, inventory: &Inventory) -> BTreeMap<String, Vec<GkeJoin>> {
+        let mut out: BTreeMap<String, Vec<GkeJoin>> = BTreeMap::new();
+        let mut k8s: KsaIndex<'_> = HashMap::new();
+        for i in &inventory.identities {
+            if i.kind != kinds::K8S_SERVICE_ACCOUNT {
+                continue;
+            }
+            if let Native::Kubernetes(f) = &i.native {
+                let name = i.name.rsplit('/').next().unwrap_or(&i.name);
+                k8s.entry((f.namespace.as_str(), name))
+                    .or_default()
+                    .push((i.id.as_str(), f.cloud.gcp_service_account.as_deref()));
+            }
+        }
+        if k8s.is_empty() {
+            return out;
+        }
+        let names_scanned = |imp: &Impersonator| {
+            gke_member(&imp.member).is_some_and(|(_, ns, name)| k8s.contains_key(&(ns, name)))
+        };
+        let wanted = self
+            .impersonators
+            .values()
+            .chain(self.scope_impersonators.values())
+            .flatten()
+            .any(names_scanned);
+        if !wanted {
+            return out;
+        }
+        let emails: HashMap<&str, &str> = self
+            .member_ids
+            .iter()
+            .filter_map(|(m, id)| Some((id.as_str(), m.strip_prefix("serviceaccount:")?)))
+            .collect();
+        let mut targets: Vec<&String> = self.scopes.keys().collect();
+        targets.sort();
+        for target in targets {
+            for imp in self.impersonators(target) {
+                let Some((pool, ns, name)) = gke_member(&imp.member) else {
+                    continue;
+                };
+                for (id, annotation) in k8s.get(&(ns, name)).into_iter().flatten() {
+                    let agrees = annotation.is_some_and(|a| {
+                        emails
+                            .get(target.as_str())
+                            .is_some_and(|e| a.eq_ignore_ascii_case(e))
+                    });
+                    out.entry(id.to_string()).or_default().push(GkeJoin {
+                        k8s: id.to_string(),
+                        target: target.clone(),
+                        member: imp.member.clone(),
+                        pool: pool.to_string(),
+                        role: imp.role.clone(),
+                        resource: imp.resource.clone(),
+                        permissions: imp.permissions.clone(),
+                        condition: imp.condition.clone(),
+                        annotation: annotation.map(str::to_string),
+                        annotation_agrees: agrees,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// The Google Cloud service accounts a Kubernetes service account can become (GKE
+    /// Workload Identity), by target.
+    pub fn gke(&self, k8s_id: &str) -> &[GkeJoin] {
+        self.gke.get(k8s_id).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// What makes a service account an administrator, in words: a basic role (Owner, Editor)
+    /// on a project, folder or the organization, or an escalation path to admin. Empty when
+    /// none (or only under conditions nhi could not decide).
+    pub fn admin_like(&self, id: &str) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .held(id)
+            .iter()
+            .filter(|h| {
+                matches!(h.role.as_str(), "roles/owner" | "roles/editor")
+                    && h.level != Level::Resource
+                    && h.condition.is_none()
+            })
+            .map(|h| format!("{} on {}", h.role, scope_name(&h.resource)))
+            .collect();
+        for e in self.escalations(id) {
+            if e.path.outcome == "admin" && e.conditions.is_empty() {
+                out.push(format!("escalation {}: {}", e.path.id, e.path.title));
+            }
+        }
+        out.dedup();
+        out
+    }
+
+    /// What the Kubernetes service account can become in Google Cloud, as the report gives it.
+    pub fn ways_out(&self, k8s_id: &str) -> Vec<crate::privilege::federation::WayOut> {
+        let mut out: Vec<crate::privilege::federation::WayOut> = Vec::new();
+        for j in self.gke(k8s_id) {
+            if let Some(w) = out.iter_mut().find(|w| w.identity == j.target) {
+                if !w.subjects.contains(&j.member) {
+                    w.subjects.push(j.member.clone());
+                }
+                continue;
+            }
+            out.push(crate::privilege::federation::WayOut {
+                workload: j.k8s.clone(),
+                identity: j.target.clone(),
+                subjects: vec![j.member.clone()],
+                gate: j.condition.clone(),
+                reaches: self.admin_like(&j.target),
+            });
+        }
+        out.sort_by(|a, b| a.identity.cmp(&b.identity));
+        out
     }
 
     /// What a role grants of `wanted`; empty when it grants none of them or is unknown.
@@ -406,11 +776,12 @@ impl GcpAccess {
             out.extend(self.scope_impersonators.get(scope).into_iter().flatten());
         }
         out.sort_by(|a, b| {
-            (a.level, &a.member, &a.role, &a.resource).cmp(&(
+            (a.level, &a.member, &a.role, &a.resource, &a.via).cmp(&(
                 b.level,
                 &b.member,
                 &b.role,
                 &b.resource,
+                &b.via,
             ))
         });
         out
@@ -450,8 +821,11 @@ impl GcpAccess {
                 }
                 match best {
                     Some(h) => {
-                        granted_by.push(format!("{} on {}", h.role, h.resource));
-                        conditions.extend(h.condition.clone());
+                        granted_by.push(match &h.via {
+                            Some(g) => format!("{} on {} (through {g})", h.role, h.resource),
+                            None => format!("{} on {}", h.role, h.resource),
+                        });
+                        conditions.extend(h.quoted_condition());
                         true
                     }
                     None => false,
@@ -505,15 +879,38 @@ impl GcpAccess {
                     continue;
                 }
                 if federation {
+                    for (role, provider, whole_pool) in self.selected_aws_roles(&imp.member) {
+                        let mut conditions: Vec<String> =
+                            imp.quoted_condition().into_iter().collect();
+                        conditions.extend(provider.attribute_condition.clone());
+                        out.push(GcpEdge {
+                            from: role.to_string(),
+                            to: target.clone(),
+                            federation: true,
+                            actions: imp.permissions.clone(),
+                            medium: whole_pool || !conditions.is_empty(),
+                            conditions,
+                            subject: Some(imp.member.clone()),
+                            via: format!(
+                                "{} on {} (as {}; AWS provider {} trusts account {})",
+                                imp.role,
+                                imp.resource,
+                                imp.member,
+                                provider.name,
+                                provider.aws_account.as_deref().unwrap_or("")
+                            ),
+                        });
+                    }
                     for w in self.selected_workloads(&imp.member, workloads) {
                         out.push(GcpEdge {
                             from: w.id.clone(),
                             to: target.clone(),
                             federation: true,
                             actions: imp.permissions.clone(),
-                            conditions: imp.condition.iter().cloned().collect(),
+                            conditions: imp.quoted_condition().into_iter().collect(),
                             medium: true,
                             via: format!("{} on {} (as {})", imp.role, imp.resource, imp.member),
+                            subject: Some(imp.member.clone()),
                         });
                     }
                 }
@@ -522,9 +919,28 @@ impl GcpAccess {
                     to: target.clone(),
                     federation,
                     actions: imp.permissions.clone(),
-                    conditions: imp.condition.iter().cloned().collect(),
+                    conditions: imp.quoted_condition().into_iter().collect(),
                     medium: imp.condition.is_some(),
-                    via: format!("{} on {}", imp.role, imp.resource),
+                    subject: federation.then(|| imp.member.clone()),
+                    via: match &imp.via {
+                        Some(g) => format!("{} on {} (through {g})", imp.role, imp.resource),
+                        None => format!("{} on {}", imp.role, imp.resource),
+                    },
+                });
+            }
+        }
+        // GKE Workload Identity: the Kubernetes service accounts of the scan the member names.
+        for joins in self.gke.values() {
+            for j in joins {
+                out.push(GcpEdge {
+                    from: j.k8s.clone(),
+                    to: j.target.clone(),
+                    federation: true,
+                    actions: j.permissions.clone(),
+                    conditions: j.condition.iter().cloned().collect(),
+                    medium: j.medium(),
+                    via: j.evidence(),
+                    subject: Some(j.member.clone()),
                 });
             }
         }
@@ -566,6 +982,51 @@ impl GcpAccess {
                 })
             })
             .collect()
+    }
+
+    /// AWS roles of the scan a pool member admits through the pool's AWS providers: the whole
+    /// pool (`*`: every role of the trusted accounts, so `true`), one role
+    /// (`attribute.aws_role/ARN`, as Google's default mapping writes it:
+    /// `arn:aws:sts::ACCOUNT:assumed-role/NAME`, or the role's IAM ARN), or one session
+    /// (`subject/arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION`).
+    fn selected_aws_roles(&self, member: &str) -> Vec<(&str, &GcpPoolProvider, bool)> {
+        let mut out = Vec::new();
+        if self.aws_roles.is_empty() {
+            return out;
+        }
+        let Some((pool, selector)) = Self::pool_member(member) else {
+            return out;
+        };
+        let named: Option<(&str, &str)> =
+            if let Some(v) = selector.strip_prefix("attribute.aws_role/") {
+                aws_role_of(v)
+            } else if let Some(v) = selector.strip_prefix("subject/") {
+                aws_role_of(v)
+            } else {
+                None
+            };
+        for p in self.pools.get(&pool).into_iter().flatten() {
+            let Some(account) = p.aws_account.as_deref().filter(|_| !p.disabled) else {
+                continue;
+            };
+            // A custom mapping that does not define the attribute admits nothing by it.
+            let mapped = p.attribute_mapping.is_empty()
+                || (selector.starts_with("attribute.aws_role/")
+                    && p.attribute_mapping.contains_key("attribute.aws_role"))
+                || (selector.starts_with("subject/")
+                    && p.attribute_mapping.contains_key("google.subject"));
+            for (name, id) in self.aws_roles.get(account).into_iter().flatten() {
+                let hit = match named {
+                    _ if selector == "*" => true,
+                    Some((acct, role)) => mapped && acct == account && role == name,
+                    None => false,
+                };
+                if hit {
+                    out.push((id.as_str(), p, selector == "*"));
+                }
+            }
+        }
+        out
     }
 
     /// The pool a `principalSet://` or `principal://` member belongs to, and what it selects
