@@ -130,6 +130,84 @@ fn literal(value: &str) -> String {
     value.replace(['*', '?'], "\u{0}")
 }
 
+/// The part of a glob before its first wildcard: two globs can share a subject only when one's
+/// literal start begins the other's.
+fn literal_prefix(glob: &str) -> &str {
+    &glob[..glob.find(['*', '?']).unwrap_or(glob.len())]
+}
+
+/// The scanned workloads' subject templates, by the OIDC issuer that signs their tokens and the
+/// literal start of each pattern, so a role's trust meets only the templates its values can
+/// match: with thousands of roles and of repositories, trying every pair is quadratic.
+struct TemplateIndex<'a> {
+    /// By issuer host (lowercase): (literal prefix, workload, template), sorted.
+    by_host: HashMap<String, Vec<(&'a str, usize, usize)>>,
+    /// Workloads with no known issuer (a cluster whose issuer was not given), by the role their
+    /// IRSA annotation names.
+    by_annotation: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> TemplateIndex<'a> {
+    fn build(workloads: &'a [Workload], subjects: &'a [Vec<SubjectTemplate>]) -> Self {
+        let mut by_host: HashMap<String, Vec<(&'a str, usize, usize)>> = HashMap::new();
+        let mut by_annotation: HashMap<&'a str, Vec<usize>> = HashMap::new();
+        for (wi, w) in workloads.iter().enumerate() {
+            if w.issuer.is_empty() {
+                if let Some(role) = w.annotated_role.as_deref() {
+                    by_annotation.entry(role).or_default().push(wi);
+                }
+                continue;
+            }
+            let entries = by_host
+                .entry(issuer_host(&w.issuer).to_ascii_lowercase())
+                .or_default();
+            for (ti, t) in subjects[wi].iter().enumerate() {
+                entries.push((literal_prefix(&t.pattern), wi, ti));
+            }
+        }
+        for entries in by_host.values_mut() {
+            entries.sort_unstable();
+        }
+        TemplateIndex {
+            by_host,
+            by_annotation,
+        }
+    }
+
+    /// The (workload, template) pairs of `host` whose pattern may meet `allowed`: those whose
+    /// literal start begins with `allowed`'s, or is a proper beginning of it.
+    fn meeting(&self, host: &str, allowed: &str, out: &mut Vec<(usize, usize)>) {
+        let Some(entries) = self.by_host.get(&host.to_ascii_lowercase()) else {
+            return;
+        };
+        let p = literal_prefix(allowed);
+        let start = entries.partition_point(|(q, ..)| *q < p);
+        out.extend(
+            entries[start..]
+                .iter()
+                .take_while(|(q, ..)| q.starts_with(p))
+                .map(|&(_, wi, ti)| (wi, ti)),
+        );
+        for (k, _) in p.char_indices() {
+            let q = &p[..k];
+            let start = entries.partition_point(|(x, ..)| *x < q);
+            out.extend(
+                entries[start..]
+                    .iter()
+                    .take_while(|(x, ..)| *x == q)
+                    .map(|&(_, wi, ti)| (wi, ti)),
+            );
+        }
+    }
+
+    /// Every template of `host`.
+    fn all(&self, host: &str, out: &mut Vec<(usize, usize)>) {
+        if let Some(entries) = self.by_host.get(&host.to_ascii_lowercase()) {
+            out.extend(entries.iter().map(|&(_, wi, ti)| (wi, ti)));
+        }
+    }
+}
+
 impl SubTest {
     /// Whether a subject template is allowed by this test.
     fn admits(&self, t: &SubjectTemplate) -> bool {
@@ -371,6 +449,7 @@ impl Federation {
         // Each workload's subjects, expanded once.
         let subjects: Vec<Vec<SubjectTemplate>> =
             inventory.workloads.iter().map(Workload::subjects).collect();
+        let index = TemplateIndex::build(&inventory.workloads, &subjects);
         let mut edges = Vec::new();
         for (id, node) in graph.nodes.iter().enumerate() {
             if node.kind != NodeKind::Role {
@@ -389,6 +468,7 @@ impl Federation {
                 doc,
                 inventory,
                 &subjects,
+                &index,
                 &scopes,
                 &ctx,
                 &mut edges,
@@ -560,6 +640,7 @@ fn role_edges(
     doc: &PolicyDocument,
     inventory: &Inventory,
     subjects: &[Vec<SubjectTemplate>],
+    templates: &TemplateIndex<'_>,
     scopes: &BTreeSet<&str>,
     ctx: &Context,
     out: &mut Vec<FederationEdge>,
@@ -617,9 +698,29 @@ fn role_edges(
                     Certainty::Medium
                 }
             };
-            // Subjects of scanned workloads the trust admits.
+            // Subjects of scanned workloads the trust admits. Only templates that can meet a
+            // value of the first positive test can pass every test: the others are not tried.
+            let mut candidates: Vec<(usize, usize)> = Vec::new();
+            match positive.first() {
+                Some(first) => {
+                    for v in &first.values {
+                        let allowed = if first.glob { v.clone() } else { literal(v) };
+                        templates.meeting(host, &allowed, &mut candidates);
+                    }
+                }
+                None => templates.all(host, &mut candidates),
+            }
+            if host.starts_with("oidc.eks.") {
+                for &wi in templates.by_annotation.get(role_arn).into_iter().flatten() {
+                    candidates.extend((0..subjects[wi].len()).map(|ti| (wi, ti)));
+                }
+            }
+            candidates.sort_unstable();
+            candidates.dedup();
             let mut answered: BTreeSet<&str> = BTreeSet::new();
-            for (wi, w) in inventory.workloads.iter().enumerate() {
+            for group in candidates.chunk_by(|a, b| a.0 == b.0) {
+                let wi = group[0].0;
+                let w = &inventory.workloads[wi];
                 // By issuer; or, for a service account whose cluster's issuer is not known, by
                 // the role its IRSA annotation names, when this role trusts an EKS issuer.
                 let by_issuer =
@@ -641,7 +742,8 @@ fn role_edges(
                     base: ctx,
                 };
                 let others = condition.eval(&keys, Side::Allow);
-                for (ti, t) in subjects[wi].iter().enumerate() {
+                for &(_, ti) in group {
+                    let t = &subjects[wi][ti];
                     if !tests.iter().all(|test| test.admits(t)) {
                         continue;
                     }
