@@ -292,3 +292,31 @@ impl JsonSchema for Evidence {
         serde_json::Value::inline_schema()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Evidence;
+    use serde_json::json;
+
+    /// Kept as text, evidence is written exactly as the tree would have been, compact and pretty.
+    #[test]
+    fn evidence_writes_as_its_value() {
+        let value = json!({
+            "paths": [{"hop": {"actions": ["iam:PassRole"], "certainty": "high"}, "n": 1.5}],
+            "empty": {},
+            "none": null,
+            "text": "a \"quoted\" é ✓"
+        });
+        let evidence = Evidence::new(&value);
+        assert_eq!(evidence.value(), value);
+        assert_eq!(
+            serde_json::to_string(&evidence).expect("serializes"),
+            serde_json::to_string(&value).expect("serializes")
+        );
+        assert_eq!(
+            serde_json::to_string_pretty(&evidence).expect("serializes"),
+            serde_json::to_string_pretty(&value).expect("serializes")
+        );
+        assert_eq!(serde_json::to_value(&evidence).expect("serializes"), value);
+    }
+}

@@ -855,6 +855,91 @@ fn role_edges(
 mod tests {
     use super::*;
 
+    /// The index never leaves out a template that could meet the value: compared with trying
+    /// every template, over patterns with wildcards on either side.
+    #[test]
+    fn the_template_index_finds_every_template_a_value_can_meet() {
+        let subjects = |patterns: &[&str]| -> Vec<SubjectTemplate> {
+            patterns
+                .iter()
+                .map(|p| SubjectTemplate {
+                    pattern: p.to_string(),
+                    who: String::new(),
+                    gate: None,
+                    except: Vec::new(),
+                })
+                .collect()
+        };
+        let a = Workload {
+            provider: "github".into(),
+            kind: "github_repository".into(),
+            id: "github:acme/web".into(),
+            name: "acme/web".into(),
+            scope: "acme".into(),
+            identity: None,
+            issuer: "https://token.actions.githubusercontent.com".into(),
+            subject_forms: Vec::new(),
+            runs: Vec::new(),
+            claims: BTreeMap::new(),
+            annotated_role: None,
+        };
+        let mut b = a.clone();
+        b.issuer = "https://TOKEN.actions.githubusercontent.com/".into();
+        let mut other = a.clone();
+        other.issuer = "https://gitlab.com".into();
+        let workloads = vec![a, b, other];
+        let templates = vec![
+            subjects(&[
+                "repo:acme/web:ref:refs/heads/*",
+                "repo:acme/web:environment:prod",
+                "repo:acme/web:pull_request",
+            ]),
+            subjects(&["repo:acme/api:*", "repo:acme-labs/x:ref:refs/heads/main"]),
+            subjects(&["project_path:acme/web:ref_type:branch:ref:main"]),
+        ];
+        let index = TemplateIndex::build(&workloads, &templates);
+        for value in [
+            "repo:acme/web:*",
+            "repo:acme/*",
+            "repo:acme/web:ref:refs/heads/main",
+            "repo:acme/api:environment:prod",
+            "repo:acme-labs/x:ref:refs/heads/main",
+            "repo:acme?web:pull_request",
+            "*",
+            "repo:other/*",
+            "project_path:acme/web:*",
+        ] {
+            let mut found = Vec::new();
+            index.meeting("token.actions.githubusercontent.com", value, &mut found);
+            found.sort();
+            found.dedup();
+            let mut expected = Vec::new();
+            for (wi, ts) in templates.iter().enumerate().take(2) {
+                for (ti, t) in ts.iter().enumerate() {
+                    if globs_intersect(value, &t.pattern) {
+                        expected.push((wi, ti));
+                    }
+                }
+            }
+            // Every template that meets the value is found (more may be, never fewer).
+            for e in &expected {
+                assert!(found.contains(e), "{value}: {e:?} missing from {found:?}");
+            }
+            // Templates of another issuer never are.
+            assert!(found.iter().all(|(wi, _)| *wi < 2), "{value}: {found:?}");
+        }
+        let mut none = Vec::new();
+        index.meeting(
+            "token.actions.githubusercontent.com",
+            "repo:zeta/*",
+            &mut none,
+        );
+        assert!(none.is_empty(), "{none:?}");
+        let mut all = Vec::new();
+        index.all("gitlab.com", &mut all);
+        assert_eq!(all, vec![(2, 0)]);
+    }
+
     #[test]
     fn glob_intersections() {
         assert!(globs_intersect(

@@ -319,19 +319,7 @@ impl Api {
 
     /// The path and query of a `Link` URL, when it points at the configured API.
     fn local_link(&self, link: &str) -> Option<String> {
-        let url = Url::parse(link).ok()?;
-        // Scheme, host and port must all match, and the path stay under the API's base path.
-        if url.origin() != self.base.origin() || !url.path().starts_with(&self.base_path) {
-            return None;
-        }
-        let rest = &url.path()[self.base_path.len()..];
-        if !rest.starts_with('/') {
-            return None;
-        }
-        Some(match url.query() {
-            Some(q) => format!("{rest}?{q}"),
-            None => rest.to_string(),
-        })
+        nhi_http::local_link(&self.base, &self.base_path, link)
     }
 
     /// Wait while the primary rate limit is spent.

@@ -491,6 +491,25 @@ pub fn next_link(headers: &HeaderMap) -> Option<String> {
         })
 }
 
+/// The path and query of a pagination link relative to an API's base (`base_path` is the
+/// base URL's path without its trailing `/`), when it points at that API: the same scheme, host
+/// and port, under the base path. A link anywhere else is not followed (the token would go with
+/// it).
+pub fn local_link(base: &Url, base_path: &str, link: &str) -> Option<String> {
+    let url = Url::parse(link).ok()?;
+    if url.origin() != base.origin() || !url.path().starts_with(base_path) {
+        return None;
+    }
+    let rest = &url.path()[base_path.len()..];
+    if !rest.starts_with('/') {
+        return None;
+    }
+    Some(match url.query() {
+        Some(q) => format!("{rest}?{q}"),
+        None => rest.to_string(),
+    })
+}
+
 /// A reqwest error's text without the URL (callers add the URL themselves, once).
 pub fn without_url(e: &reqwest::Error) -> String {
     let mut text = e.to_string();
