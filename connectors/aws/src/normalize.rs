@@ -39,25 +39,22 @@ struct Account<'a> {
     gaad_complete: bool,
 }
 
-/// Managed policies by ARN: the interned default version, or why it is unusable.
-type Managed<'a> = BTreeMap<&'a str, Result<PolicyRef, String>>;
-
-/// What one account's normalization writes (accounts are normalized in parallel, each into its
-/// own, then merged in account order), and the managed policies every account reads.
-struct Ctx<'a, 'm> {
+struct Ctx<'a> {
     inventory: Inventory,
     issues: Issues,
-    managed: &'m Managed<'a>,
+    /// Managed policies by ARN: the interned default version, or why it is unusable.
+    managed: BTreeMap<&'a str, Result<PolicyRef, String>>,
     /// Identities contributed to, per file.
     per_origin: BTreeMap<&'a str, usize>,
 }
 
 pub(crate) fn normalize(gaads: &[GaadFile], reports: &[ReportFile]) -> Inventory {
-    use rayon::prelude::*;
-    let mut inventory = Inventory::default();
-    let mut issues = Issues::default();
-    let mut managed: Managed = BTreeMap::new();
-    let mut per_origin: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut ctx = Ctx {
+        inventory: Inventory::default(),
+        issues: Issues::default(),
+        managed: BTreeMap::new(),
+        per_origin: BTreeMap::new(),
+    };
     let mut accounts: BTreeMap<&str, Account> = BTreeMap::new();
     let mut scopes_of: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
 
@@ -73,16 +70,16 @@ pub(crate) fn normalize(gaads: &[GaadFile], reports: &[ReportFile]) -> Inventory
     for (arn, (p, origin)) in managed_details {
         let result = match p.default_version().and_then(|v| v.document.as_ref()) {
             Some(doc) => gaad::decode_document(doc)
-                .map(|d| inventory.intern_policy(d))
+                .map(|d| ctx.inventory.intern_policy(d))
                 .map_err(|e| format!("managed policy {arn}: {e}")),
             None => Err(format!(
                 "managed policy {arn}: the export has no document for its default version"
             )),
         };
         if let Err(e) = &result {
-            issues.add(origin, e.clone());
+            ctx.issues.add(origin, e.clone());
         }
-        managed.insert(arn, result);
+        ctx.managed.insert(arn, result);
         // Customers can make another stored version the default (iam:SetDefaultPolicyVersion);
         // AWS-managed policies cannot be changed by anyone but AWS.
         if account_of(arn).is_some_and(|a| a != "aws") {
@@ -97,11 +94,11 @@ pub(crate) fn normalize(gaads: &[GaadFile], reports: &[ReportFile]) -> Inventory
                         .document
                         .as_ref()
                         .and_then(|d| gaad::decode_document(d).ok())
-                        .map(|d| inventory.intern_policy(d)),
+                        .map(|d| ctx.inventory.intern_policy(d)),
                 })
                 .collect();
             if !others.is_empty() {
-                inventory
+                ctx.inventory
                     .aws
                     .policy_versions
                     .insert(arn.to_string(), others);
@@ -155,7 +152,7 @@ pub(crate) fn normalize(gaads: &[GaadFile], reports: &[ReportFile]) -> Inventory
     for f in reports {
         let origin = f.origin.as_str();
         for message in &f.row_errors {
-            issues.add(origin, message.clone());
+            ctx.issues.add(origin, message.clone());
         }
         for row in &f.rows {
             if let Some(acct) = account_of(&row.arn) {
@@ -171,31 +168,8 @@ pub(crate) fn normalize(gaads: &[GaadFile], reports: &[ReportFile]) -> Inventory
     let mut truncated: BTreeSet<&str> = BTreeSet::new();
     // The files that hold data of an account.
     let covers = |origin: &str, acct: &str| scopes_of.get(origin).is_some_and(|s| s.contains(acct));
-    // Accounts are independent once managed policies are interned: normalize them on every
-    // core, then merge in account order (the order a serial pass would have written).
-    let parts: Vec<(Inventory, Issues, BTreeMap<&str, usize>)> = accounts
-        .par_iter()
-        .map(|(acct, account)| {
-            let mut ctx = Ctx {
-                inventory: Inventory::default(),
-                issues: Issues::default(),
-                managed: &managed,
-                per_origin: BTreeMap::new(),
-            };
-            normalize_account(&mut ctx, acct, account);
-            (ctx.inventory, ctx.issues, ctx.per_origin)
-        })
-        .collect();
-    for (part, part_issues, part_origins) in parts {
-        inventory.merge(part);
-        for (origin, messages) in part_issues.0 {
-            issues.0.entry(origin).or_default().extend(messages);
-        }
-        for (origin, n) in part_origins {
-            *per_origin.entry(origin).or_default() += n;
-        }
-    }
     for (acct, account) in &accounts {
+        normalize_account(&mut ctx, acct, account);
         if account.has_gaad && !account.has_report {
             for f in gaads.iter().filter(|f| covers(&f.origin, acct)) {
                 notes.entry(f.origin.as_str()).or_default().push(format!(
@@ -222,6 +196,12 @@ pub(crate) fn normalize(gaads: &[GaadFile], reports: &[ReportFile]) -> Inventory
         }
     }
 
+    let Ctx {
+        mut inventory,
+        issues,
+        per_origin,
+        ..
+    } = ctx;
     let origins = gaads
         .iter()
         .map(|f| f.origin.as_str())
@@ -262,7 +242,7 @@ pub(crate) fn normalize(gaads: &[GaadFile], reports: &[ReportFile]) -> Inventory
     inventory
 }
 
-fn normalize_account<'a>(ctx: &mut Ctx<'a, '_>, acct: &str, account: &Account<'a>) {
+fn normalize_account<'a>(ctx: &mut Ctx<'a>, acct: &str, account: &Account<'a>) {
     // Groups: their policies, read once, for members and for who may join them.
     let mut groups: BTreeMap<&str, Vec<Permission>> = BTreeMap::new();
     for (name, (g, origin)) in &account.groups {
@@ -342,7 +322,7 @@ fn normalize_account<'a>(ctx: &mut Ctx<'a, '_>, acct: &str, account: &Account<'a
 }
 
 fn user_identity<'a>(
-    ctx: &mut Ctx<'a, '_>,
+    ctx: &mut Ctx<'a>,
     acct: &str,
     groups_of_account: &BTreeMap<&str, Vec<Permission>>,
     arn: &str,
@@ -444,7 +424,7 @@ fn user_identity<'a>(
 }
 
 fn role_identity(
-    ctx: &mut Ctx<'_, '_>,
+    ctx: &mut Ctx<'_>,
     acct: &str,
     arn: &str,
     role: &gaad::RoleDetail,
@@ -538,7 +518,7 @@ fn agent_service(trust: &nhi_api::policy::PolicyDocument) -> Option<String> {
 }
 
 fn inline_permissions(
-    ctx: &mut Ctx<'_, '_>,
+    ctx: &mut Ctx<'_>,
     out: &mut Vec<Permission>,
     list: &[InlinePolicy],
     source: PermissionSource,
@@ -578,7 +558,7 @@ fn inline_permissions(
 }
 
 fn managed_permissions(
-    ctx: &Ctx<'_, '_>,
+    ctx: &Ctx<'_>,
     out: &mut Vec<Permission>,
     list: &[AttachedPolicy],
     source: PermissionSource,
@@ -598,7 +578,7 @@ fn managed_permissions(
     }
 }
 
-fn boundary_permission(ctx: &Ctx<'_, '_>, out: &mut Vec<Permission>, arn: &str) {
+fn boundary_permission(ctx: &Ctx<'_>, out: &mut Vec<Permission>, arn: &str) {
     let name = arn.rsplit('/').next().unwrap_or(arn).to_string();
     out.push(Permission {
         source: PermissionSource::Boundary,
