@@ -9,6 +9,7 @@ Scenarios:
   perm      IAM policies enforced; users "scanner" (docs/aws-permissions.json) and "scanner-no-report"
   pipeline  GitHub Actions OIDC roles the GitHub scenario's organization can become (pipeline.py)
   big N     one account with N principals, for timing
+  bigorg M N  an organization of M member accounts with N principals each, for memory profiles
 
 moto runs in this process (ThreadedMotoServer) so the scenario can set what its API cannot:
 access keys created and last used long ago. Credentials printed for the test are moto's fakes.
@@ -205,6 +206,29 @@ def scenario_big(n):
             iam.attach_role_policy(RoleName=f"role-{i}", PolicyArn=shared[i % 20])
 
 
+def scenario_bigorg(members, per_account):
+    """M member accounts with N principals each (half users with a key, half Lambda roles), and a
+    scanning role in each that the management account may assume; IAM is not enforced."""
+    org = client("organizations")
+    org.create_organization(FeatureSet="ALL")
+    trust = doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"})
+    lambda_trust = doc({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"})
+    sts = client("sts")
+    for m in range(members):
+        account = org.create_account(Email=f"m{m}@example.com", AccountName=f"member-{m}")["CreateAccountStatus"]["AccountId"]
+        creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", RoleSessionName="seed")["Credentials"]
+        iam = client("iam", creds)
+        iam.create_role(RoleName="nhi-scanner", AssumeRolePolicyDocument=trust)
+        for i in range(per_account):
+            if i % 2:
+                iam.create_user(UserName=f"user-{i}")
+                iam.put_user_policy(UserName=f"user-{i}", PolicyName="p", PolicyDocument=doc(allow("s3:GetObject", f"arn:aws:s3:::bucket-{i}/*")))
+                iam.create_access_key(UserName=f"user-{i}")
+            else:
+                iam.create_role(RoleName=f"role-{i}", AssumeRolePolicyDocument=lambda_trust)
+                iam.put_role_policy(RoleName=f"role-{i}", PolicyName="p", PolicyDocument=doc(allow("dynamodb:GetItem", f"arn:aws:dynamodb:us-east-1:{account}:table/t{i}")))
+
+
 def main():
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=PORT, verbose=False)
     server.start()
@@ -225,6 +249,8 @@ def main():
         pipeline.seed(client("iam"))
     elif SCENARIO == "big":
         scenario_big(int(sys.argv[3]))
+    elif SCENARIO == "bigorg":
+        scenario_bigorg(int(sys.argv[3]), int(sys.argv[4]))
     else:
         sys.exit(f"unknown scenario {SCENARIO}")
     print("READY", flush=True)

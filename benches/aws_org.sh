@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Peak RSS of a live `nhi scan --aws-org` against moto: an organization of M member accounts with
+# N principals each, scanned with each --aws-concurrency given (default 2 and 8).
+#   bash benches/aws_org.sh M N [CONCURRENCY...]      (needs python3 with moto[server])
+set -euo pipefail
+cd "$(dirname "$0")/.."
+m="${1:-40}"; n="${2:-100}"; shift 2 || true
+concurrency=("${@:-2 8}")
+[ $# -eq 0 ] && concurrency=(2 8)
+nhi="${NHI:-target/release/nhi}"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+log=$(mktemp)
+MOTO_SCENARIO_WAIT=signal python3 tests/aws/moto_scenario.py "$port" bigorg "$m" "$n" < /dev/null > "$log" 2>&1 &
+moto=$!
+trap 'kill $moto 2>/dev/null || true; rm -f "$log"' EXIT
+until grep -q READY "$log"; do
+  kill -0 $moto 2>/dev/null || { echo "moto scenario failed:"; tail -5 "$log"; exit 1; }
+  sleep 1
+done
+for c in "${concurrency[@]}"; do
+  AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_EC2_METADATA_DISABLED=true \
+    /usr/bin/time -f "--aws-org, $m accounts x $n principals, --aws-concurrency $c: %e s wall, %M KB peak RSS" \
+    "$nhi" scan --aws --aws-org --aws-role-name nhi-scanner --aws-concurrency "$c" \
+    --aws-endpoint-url "http://127.0.0.1:$port" --now 2026-11-02T00:00:00Z --format json -o /dev/null -q 2>&1 \
+    | grep -E 'wall|error' | tail -3
+done
