@@ -100,14 +100,55 @@ fn readme_lists_the_escalation_catalog() {
         ));
     }
     block.push_str("<!-- escalation-paths end -->");
+    readme_block("escalation-paths", &block);
+}
+
+/// The README's Google Cloud escalation paths are the catalog of `gcp-sa-privilege-escalation`.
+#[test]
+fn readme_lists_the_gcp_escalation_catalog() {
+    let r = run(&["rules", "--format", "json"]);
+    let rules: Vec<serde_json::Value> = serde_json::from_str(&r.stdout).expect("json");
+    let catalog = rules
+        .iter()
+        .find(|r| r["id"] == "gcp-sa-privilege-escalation")
+        .map(|r| &r["catalog"])
+        .expect("the Google Cloud escalation rule exposes its catalog");
+    let paths = catalog["paths"].as_array().expect("paths");
+    assert!(paths.len() >= 10, "{} paths", paths.len());
+    let mut block = format!(
+        "<!-- gcp-escalation-paths: generated from the catalog; a test keeps it in step -->\n{} paths, after {}.\n\n| path | what it does | permissions | gives |\n|---|---|---|---|\n",
+        paths.len(),
+        catalog["source"].as_str().expect("source"),
+    );
+    for p in paths {
+        let permissions: Vec<String> = p["permissions"]
+            .as_array()
+            .expect("permissions")
+            .iter()
+            .filter_map(|a| a.as_str().map(|a| format!("`{a}`")))
+            .collect();
+        block.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            p["id"].as_str().expect("id"),
+            p["title"].as_str().unwrap_or(""),
+            permissions.join(" + "),
+            p["outcome"].as_str().unwrap_or(""),
+        ));
+    }
+    block.push_str("<!-- gcp-escalation-paths end -->");
+    readme_block("gcp-escalation-paths", &block);
+}
+
+/// Compare the README's generated block `marker` with `block` (or write it, with
+/// NHI_UPDATE_README set).
+fn readme_block(marker: &str, block: &str) {
     let readme = read("README.md");
+    let open = format!("<!-- {marker}:");
+    let close = format!("<!-- {marker} end -->");
     let start = readme
-        .find("<!-- escalation-paths:")
-        .expect("README has the escalation-paths block");
-    let end = readme
-        .find("<!-- escalation-paths end -->")
-        .expect("the block ends")
-        + "<!-- escalation-paths end -->".len();
+        .find(&open)
+        .unwrap_or_else(|| panic!("README has the {marker} block"));
+    let end = readme.find(&close).expect("the block ends") + close.len();
     if std::env::var_os("NHI_UPDATE_README").is_some() {
         let updated = format!("{}{block}{}", &readme[..start], &readme[end..]);
         std::fs::write(root().join("README.md"), updated).expect("write README");
@@ -116,6 +157,6 @@ fn readme_lists_the_escalation_catalog() {
     assert_eq!(
         &readme[start..end],
         block,
-        "README's escalation paths are stale: NHI_UPDATE_README=1 cargo test --test integration docs::"
+        "README's {marker} are stale: NHI_UPDATE_README=1 cargo test --test integration docs::"
     );
 }
