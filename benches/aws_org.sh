@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 m="${1:-40}"; n="${2:-100}"; shift 2 || true
-concurrency=("${@:-2 8}")
+concurrency=("$@")
 [ $# -eq 0 ] && concurrency=(2 8)
 nhi="${NHI:-target/release/nhi}"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

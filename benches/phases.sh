@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir="$1"; shift
-formats=("${@:-json}")
+formats=("$@")
 [ $# -eq 0 ] && formats=(json ndjson)
 nhi="${NHI:-target/release/nhi}"
 for format in "${formats[@]}"; do

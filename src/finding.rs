@@ -250,26 +250,12 @@ pub struct Evidence(Box<serde_json::value::RawValue>);
 
 impl Evidence {
     pub fn new(value: &serde_json::Value) -> Self {
-        // A Value always serializes, and its text is always a valid raw value.
-        let text = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
-        Evidence(serde_json::value::RawValue::from_string(text).unwrap_or_else(|_| Self::null().0))
-    }
-
-    fn null() -> Self {
-        Evidence(
-            serde_json::value::RawValue::from_string("null".into()).expect("null is a JSON value"),
-        )
+        Evidence(serde_json::value::to_raw_value(value).expect("a JSON value always serializes"))
     }
 
     /// The evidence as a JSON value.
     pub fn value(&self) -> serde_json::Value {
         serde_json::from_str(self.0.get()).unwrap_or_default()
-    }
-}
-
-impl From<serde_json::Value> for Evidence {
-    fn from(value: serde_json::Value) -> Self {
-        Evidence::new(&value)
     }
 }
 
