@@ -45,13 +45,13 @@ pub fn ai_key(name: &str, created_days_ago: i64, last_used: LastUsed) -> Case {
         expires: Expiry::Never,
         details: Default::default(),
     });
-    identity.native = Native::AiKey(nhi_api::AiKey {
+    identity.native = Native::AiKey(Box::new(nhi_api::AiKey {
         project_id: Some("proj_1".into()),
         owner_type: Some("user".into()),
         owner_id: Some("user_1".into()),
         owner_project_access: Some("active".into()),
         ..Default::default()
-    });
+    }));
     Case::of(identity)
 }
 
@@ -82,7 +82,7 @@ pub fn github(
         expires: Expiry::Unknown,
         details: Default::default(),
     });
-    identity.native = Native::Github(facts);
+    identity.native = Native::Github(Box::new(facts));
     Case::of(identity)
 }
 
@@ -140,7 +140,7 @@ pub fn gitlab(
         expires: Expiry::Unknown,
         details: Default::default(),
     });
-    identity.native = Native::Gitlab(facts);
+    identity.native = Native::Gitlab(Box::new(facts));
     Case::of(identity)
 }
 
@@ -351,13 +351,13 @@ pub mod k8s {
         );
         identity.scope = format!("prod/{namespace}");
         identity.created_at = Some(days_ago(400));
-        identity.native = Native::Kubernetes(K8sFacts {
+        identity.native = Native::Kubernetes(Box::new(K8sFacts {
             cluster: "prod".into(),
             namespace: namespace.into(),
             workloads_known: true,
             namespace_known: true,
             ..Default::default()
-        });
+        }));
         Case::of(identity)
     }
 
@@ -370,10 +370,10 @@ pub mod k8s {
         );
         identity.scope = "prod".into();
         identity.tags_known = false;
-        identity.native = Native::Kubernetes(K8sFacts {
+        identity.native = Native::Kubernetes(Box::new(K8sFacts {
             cluster: "prod".into(),
             ..Default::default()
-        });
+        }));
         Case::of(identity)
     }
 
@@ -472,14 +472,14 @@ pub fn gcp_sa(name: &str) -> Case {
         email.clone(),
     );
     identity.scope = "acme-prod".into();
-    identity.native = Native::GcpServiceAccount(nhi_api::gcp::GcpServiceAccount {
+    identity.native = Native::GcpServiceAccount(Box::new(nhi_api::gcp::GcpServiceAccount {
         project_id: "acme-prod".into(),
         project_number: Some("111".into()),
         email: email.clone(),
         unique_id: Some(format!("uid-{name}")),
         default_account: nhi_api::gcp::default_account_kind(&email).map(str::to_string),
         ..Default::default()
-    });
+    }));
     let mut case = Case::of(identity);
     case.inventory.gcp.projects.push(nhi_api::gcp::GcpProject {
         id: "acme-prod".into(),

@@ -111,7 +111,7 @@ mod tests {
             "gh/gh",
         );
         i.scope = "acme-prod".into();
-        i.native = Native::GcpWorkloadIdentityProvider(GcpWorkloadIdentityProvider {
+        i.native = Native::GcpWorkloadIdentityProvider(Box::new(GcpWorkloadIdentityProvider {
             project: "acme-prod".into(),
             pool: "gh".into(),
             protocol: "oidc".into(),
@@ -119,7 +119,7 @@ mod tests {
             attribute_condition: condition.map(str::to_string),
             attribute_mapping: [("google.subject".to_string(), "assertion.sub".to_string())].into(),
             disabled: false,
-        });
+        }));
         Case::of(i)
     }
 

@@ -4,7 +4,7 @@
 //! they read; a file that cannot be read or recognized is a failed source with a message naming
 //! the file, what was expected and how to produce it; the others are still read.
 
-use nhi_api::import::{json_error_message, Importer, JsonShape, Sniffed};
+use nhi_api::import::{json_error_message, Importer, JsonShape, Reopen, Sniffed};
 use nhi_api::{Inventory, SourceReport, INVENTORY_SCHEMA_VERSION};
 use std::collections::BTreeSet;
 use std::io::Read;
@@ -252,6 +252,10 @@ pub fn load(
             }
         };
         if let Some(importer) = importers.iter_mut().find(|i| i.claims(&sniffed)) {
+            let sniffed = Sniffed {
+                reopen: Reopen::of(&path, bytes.len() as u64),
+                ..sniffed
+            };
             importer.add(&origin, &bytes, &sniffed);
             continue;
         }
@@ -317,7 +321,11 @@ fn sniff(bytes: &[u8]) -> Result<Sniffed<'_>, String> {
         _ if text.is_none() => return Err(BINARY.into()),
         _ => None,
     };
-    Ok(Sniffed { text, json })
+    Ok(Sniffed {
+        text,
+        json,
+        reopen: None,
+    })
 }
 
 #[cfg(test)]

@@ -86,7 +86,7 @@ pub fn normalize(f: &Fetched, origin: &str) -> Vec<Identity> {
                 )
                 .active(member.map(|m| m.is_some()))
             });
-            id.native = Native::AiKey(AiKey {
+            id.native = Native::AiKey(Box::new(AiKey {
                 project_id: k.workspace_id.clone(),
                 project_name: workspace.and_then(|w| w.name.clone()),
                 project_archived: workspace.is_some_and(|w| w.archived_at.is_some()),
@@ -94,7 +94,7 @@ pub fn normalize(f: &Fetched, origin: &str) -> Vec<Identity> {
                 owner_id: creator.map(|c| c.id.clone()),
                 owner_project_access: None,
                 redacted_hint: k.partial_key_hint.clone(),
-            });
+            }));
             id
         })
         .collect()

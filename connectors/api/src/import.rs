@@ -48,6 +48,64 @@ pub struct Sniffed<'a> {
     pub text: Option<&'a str>,
     /// The shape of its JSON, when it is JSON.
     pub json: Option<JsonShape>,
+    /// How to read the file again, when it is a regular file: an importer that joins many
+    /// files can keep this instead of the bytes.
+    pub reopen: Option<Reopen>,
+}
+
+/// A regular file that can be read again, with what it was when first read: reading it again
+/// fails if it has changed since, rather than mixing two versions of an export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reopen {
+    path: std::path::PathBuf,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl Reopen {
+    /// The file as it is now, to be read again later; `None` when it is not a regular file (a
+    /// pipe or a device cannot be read twice).
+    pub fn of(path: &std::path::Path, len: u64) -> Option<Reopen> {
+        let meta = std::fs::metadata(path).ok()?;
+        (meta.is_file() && meta.len() == len).then(|| Reopen {
+            path: path.to_path_buf(),
+            len,
+            modified: meta.modified().ok(),
+        })
+    }
+
+    /// Its size when first read.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether it was empty when first read.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Read it again: the same bytes, or an error saying it changed or cannot be read.
+    pub fn read(&self) -> Result<Vec<u8>, String> {
+        use std::io::Read;
+        let changed =
+            "the file changed while nhi was reading it (it was read twice: once to sort the inputs, once to judge them); run the scan again once the export is complete";
+        let file = std::fs::File::open(&self.path)
+            .map_err(|e| format!("cannot read the file again: {e}"))?;
+        let meta = file
+            .metadata()
+            .map_err(|e| format!("cannot read the file again: {e}"))?;
+        if meta.len() != self.len || meta.modified().ok() != self.modified {
+            return Err(changed.into());
+        }
+        let mut bytes = Vec::with_capacity(self.len as usize);
+        file.take(self.len.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read the file again: {e}"))?;
+        if bytes.len() as u64 != self.len {
+            return Err(changed.into());
+        }
+        Ok(bytes)
+    }
 }
 
 /// A reader of one provider's exported files.

@@ -237,9 +237,20 @@ impl Default for Inventory {
 
 impl Inventory {
     /// Add another inventory's content to this one.
-    pub fn merge(&mut self, other: Inventory) {
+    pub fn merge(&mut self, mut other: Inventory) {
         self.sources.extend(other.sources);
-        self.identities.extend(other.identities);
+        // Moved, not copied, into an empty inventory (the usual case: a million identities
+        // would otherwise be copied once more).
+        if self.identities.is_empty() {
+            self.identities = other.identities;
+        } else {
+            self.identities.extend(other.identities);
+        }
+        // Documents are keyed by their content: either map's copy of a key is the same, so the
+        // smaller map goes into the larger.
+        if other.policies.len() > self.policies.len() {
+            std::mem::swap(&mut self.policies, &mut other.policies);
+        }
         self.policies.extend(other.policies);
         for (reason, n) in other.excluded {
             *self.excluded.entry(reason).or_default() += n;

@@ -419,15 +419,15 @@ pub enum Native {
     },
     AwsRoot,
     /// An AI provider's API key (OpenAI project or admin key, Anthropic key).
-    AiKey(AiKey),
+    AiKey(Box<AiKey>),
     /// A GitHub identity (app installation, deploy key, token, Actions secret, workflow token).
-    Github(GithubFacts),
+    Github(Box<GithubFacts>),
     /// A GitLab identity (access, deploy and trigger tokens, deploy keys, CI/CD variables,
     /// runners, service accounts).
-    Gitlab(GitlabFacts),
+    Gitlab(Box<GitlabFacts>),
 
     /// A Kubernetes service account, or a group every caller belongs to.
-    Kubernetes(K8sFacts),
+    Kubernetes(Box<K8sFacts>),
     /// An Entra ID / Azure identity (service principal, application, agent).
     Azure(Box<AzureFacts>),
     /// An OpenAI project service account.
@@ -439,9 +439,9 @@ pub enum Native {
         role: Option<String>,
     },
     /// A Google Cloud service account.
-    GcpServiceAccount(crate::gcp::GcpServiceAccount),
+    GcpServiceAccount(Box<crate::gcp::GcpServiceAccount>),
     /// A Google Cloud workload identity pool provider.
-    GcpWorkloadIdentityProvider(crate::gcp::GcpWorkloadIdentityProvider),
+    GcpWorkloadIdentityProvider(Box<crate::gcp::GcpWorkloadIdentityProvider>),
 }
 
 /// One service an identity is granted, and its last use.

@@ -24,9 +24,10 @@ pub use fetch::{AwsLive, LiveOptions};
 pub use types::{credential_report, gaad};
 
 use base64::Engine;
-use nhi_api::import::{json_error_message, Importer, JsonShape, Sniffed};
+use nhi_api::import::{json_error_message, Importer, JsonShape, Reopen, Sniffed};
 use nhi_api::{Inventory, SourceReport};
 use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub const CONNECTOR: &str = "aws";
 
@@ -42,44 +43,247 @@ struct GaadFile {
     gaad: gaad::Gaad,
 }
 
-/// A GAAD as added: parsed already (from the API), or a file's bytes, parsed when the import
-/// finishes, all files at once on every core.
-enum GaadSlot {
-    Parsed(GaadFile),
-    Bytes { origin: String, bytes: Vec<u8> },
-}
-
-impl GaadSlot {
-    fn parse(self) -> Result<GaadFile, (String, String)> {
-        match self {
-            GaadSlot::Parsed(file) => Ok(file),
-            GaadSlot::Bytes { origin, bytes } => {
-                let parsed = serde_json::from_slice::<gaad::Gaad>(&bytes);
-                drop(bytes);
-                match parsed {
-                    Ok(gaad) if gaad.looks_like_gaad() => Ok(GaadFile { origin, gaad }),
-                    Ok(_) => Err((
-                        origin,
-                        format!("this JSON is not a GetAccountAuthorizationDetails export (no UserDetailList, RoleDetailList, GroupDetailList or Policies); {GAAD_HINT}"),
-                    )),
-                    Err(e) => Err((origin, json_error_message(&e, GAAD_HINT))),
-                }
-            }
-        }
-    }
-}
-
 struct ReportFile {
     origin: String,
     rows: Vec<credential_report::ReportRow>,
     row_errors: Vec<String>,
 }
 
+/// What an added file is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Gaad,
+    /// A credential report as CSV.
+    ReportCsv,
+    /// A credential report as the JSON `aws iam get-credential-report` prints.
+    ReportJson,
+}
+
+/// How an added file is held until the import finishes: parsed already (from the API), its
+/// bytes, or where to read it again (a regular file: nothing is kept but its path).
+enum Held {
+    Parsed(Box<gaad::Gaad>),
+    Bytes(Vec<u8>),
+    File(Reopen),
+}
+
+/// A GAAD export or credential report added to the import.
+struct Added {
+    origin: String,
+    kind: Kind,
+    held: Held,
+}
+
+/// A file read in full.
+enum Read {
+    Gaad(GaadFile),
+    Report(ReportFile),
+}
+
+/// What the first pass learns of a file: the accounts it holds data of, and the managed
+/// policies owned by AWS it carries (shared by every account).
+struct Scan {
+    accounts: BTreeSet<String>,
+    aws_policies: Vec<gaad::ManagedPolicyDetail>,
+    size: u64,
+}
+
+/// The first pass reads only this of a GAAD export.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GaadScan {
+    user_detail_list: Option<Vec<ArnOnly>>,
+    group_detail_list: Option<Vec<ArnOnly>>,
+    role_detail_list: Option<Vec<ArnOnly>>,
+    policies: Option<Vec<gaad::ManagedPolicyDetail>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ArnOnly {
+    #[serde(default)]
+    arn: String,
+}
+
+impl Added {
+    fn bytes(&self) -> Result<std::borrow::Cow<'_, [u8]>, String> {
+        match &self.held {
+            Held::Bytes(b) => Ok(std::borrow::Cow::Borrowed(b)),
+            Held::File(f) => f.read().map(std::borrow::Cow::Owned),
+            Held::Parsed(_) => Ok(std::borrow::Cow::Borrowed(&[])),
+        }
+    }
+
+    fn size(&self) -> u64 {
+        match &self.held {
+            Held::Bytes(b) => b.len() as u64,
+            Held::File(f) => f.len(),
+            Held::Parsed(_) => 0,
+        }
+    }
+
+    /// The first pass: which accounts, and AWS's own managed policies. A file that cannot be
+    /// read fails here, with the message reading it in full gives.
+    fn scan(&self) -> Result<Scan, String> {
+        let size = self.size();
+        if let Held::Parsed(g) = &self.held {
+            return Ok(Scan {
+                accounts: normalize::gaad_accounts(g)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
+                aws_policies: g
+                    .policies
+                    .iter()
+                    .flatten()
+                    .filter(|p| !normalize::is_customer_policy(&p.arn))
+                    .cloned()
+                    .collect(),
+                size,
+            });
+        }
+        let bytes = self.bytes()?;
+        if self.kind != Kind::Gaad {
+            let (rows, _) = parse_report(self.kind, &bytes)?;
+            return Ok(Scan {
+                accounts: rows
+                    .iter()
+                    .filter_map(|r| gaad::account_of(&r.arn))
+                    .map(str::to_string)
+                    .collect(),
+                aws_policies: Vec::new(),
+                size,
+            });
+        }
+        let scan = match serde_json::from_slice::<GaadScan>(&bytes) {
+            Ok(scan) => scan,
+            // Say what reading it in full says.
+            Err(e) => {
+                return Err(parse_gaad(&bytes)
+                    .err()
+                    .unwrap_or_else(|| json_error_message(&e, GAAD_HINT)))
+            }
+        };
+        let principals = [
+            &scan.user_detail_list,
+            &scan.group_detail_list,
+            &scan.role_detail_list,
+        ];
+        if principals.iter().all(|l| l.is_none()) && scan.policies.is_none() {
+            return Err(not_gaad());
+        }
+        let mut accounts: BTreeSet<String> = principals
+            .iter()
+            .copied()
+            .flatten()
+            .flatten()
+            .filter_map(|p| gaad::account_of(&p.arn))
+            .map(str::to_string)
+            .collect();
+        let (customer, aws_policies): (Vec<_>, Vec<_>) = scan
+            .policies
+            .into_iter()
+            .flatten()
+            .partition(|p| normalize::is_customer_policy(&p.arn));
+        accounts.extend(
+            customer
+                .iter()
+                .filter_map(|p| gaad::account_of(&p.arn))
+                .map(str::to_string),
+        );
+        Ok(Scan {
+            accounts,
+            aws_policies,
+            size,
+        })
+    }
+
+    /// The second pass: the file in full.
+    fn read(self) -> Result<Read, (String, String)> {
+        let Added { origin, kind, held } = self;
+        let bytes = match held {
+            Held::Parsed(gaad) => {
+                return Ok(Read::Gaad(GaadFile {
+                    origin,
+                    gaad: *gaad,
+                }))
+            }
+            Held::Bytes(bytes) => bytes,
+            Held::File(file) => match file.read() {
+                Ok(bytes) => bytes,
+                Err(why) => return Err((origin, why)),
+            },
+        };
+        let read = match kind {
+            Kind::Gaad => parse_gaad(&bytes).map(|gaad| {
+                Read::Gaad(GaadFile {
+                    origin: origin.clone(),
+                    gaad,
+                })
+            }),
+            _ => parse_report(kind, &bytes).map(|(rows, row_errors)| {
+                Read::Report(ReportFile {
+                    origin: origin.clone(),
+                    rows,
+                    row_errors,
+                })
+            }),
+        };
+        read.map_err(|why| (origin, why))
+    }
+}
+
+fn not_gaad() -> String {
+    format!("this JSON is not a GetAccountAuthorizationDetails export (no UserDetailList, RoleDetailList, GroupDetailList or Policies); {GAAD_HINT}")
+}
+
+fn parse_gaad(bytes: &[u8]) -> Result<gaad::Gaad, String> {
+    match serde_json::from_slice::<gaad::Gaad>(bytes) {
+        Ok(gaad) if gaad.looks_like_gaad() => Ok(gaad),
+        Ok(_) => Err(not_gaad()),
+        Err(e) => Err(json_error_message(&e, GAAD_HINT)),
+    }
+}
+
+/// A credential report's rows and the rows that could not be read.
+type ParsedRows = (Vec<credential_report::ReportRow>, Vec<String>);
+
+fn parse_report(kind: Kind, bytes: &[u8]) -> Result<ParsedRows, String> {
+    let decoded;
+    let text = if kind == Kind::ReportJson {
+        let envelope: CredentialReportEnvelope =
+            serde_json::from_slice(bytes).map_err(|e| json_error_message(&e, REPORT_HINT))?;
+        decoded = base64::engine::general_purpose::STANDARD
+            .decode(envelope.content.trim())
+            .map_err(|e| e.to_string())
+            .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
+            .map_err(|e| format!("the credential report's Content is not base64-encoded CSV ({e}); {REPORT_HINT}"))?;
+        decoded.as_str()
+    } else {
+        std::str::from_utf8(bytes)
+            .map_err(|_| format!("the file is not UTF-8 text; {REPORT_HINT}"))?
+    };
+    let text = text.trim_start_matches('\u{feff}');
+    match credential_report::parse(text) {
+        Ok(parsed) => Ok((
+            parsed.rows,
+            parsed.row_errors.iter().map(|e| e.to_string()).collect(),
+        )),
+        Err(e) => Err(format!("{e}; {REPORT_HINT}")),
+    }
+}
+
 /// Collects AWS export files, then normalizes them together.
+///
+/// Files are joined by account (a GAAD may come in pages, the credential report is a file of
+/// its own), so nothing is normalized before every file is known. What is kept meanwhile is
+/// the path of each regular file, not its bytes: when the import finishes, a first pass over
+/// every file (on every core) learns which accounts each one holds; then each group of files
+/// sharing accounts is read in full, normalized and dropped before the next, so memory holds
+/// the normalized estate and a few groups' raw files, never every raw file at once.
 #[derive(Default)]
 pub struct AwsImport {
-    gaads: Vec<GaadSlot>,
-    reports: Vec<ReportFile>,
+    added: Vec<Added>,
     organizations: Vec<(String, types::organization::OrganizationExport)>,
     failed: Vec<SourceReport>,
 }
@@ -90,6 +294,10 @@ pub struct AwsImport {
 struct CredentialReportEnvelope {
     content: String,
 }
+
+/// How much raw input is read in full at once, at least (whole groups of files, parsed on
+/// every core).
+const BATCH_BYTES: u64 = 128 << 20;
 
 impl AwsImport {
     pub fn new() -> Self {
@@ -103,21 +311,23 @@ impl AwsImport {
             .starts_with(credential_report::HEADER_START)
     }
 
-    /// Add a file already recognized as a GAAD export (a JSON object with GAAD lists).
-    /// Its bytes are kept and parsed when the import finishes, with the other files in parallel.
-    pub fn add_gaad(&mut self, origin: &str, bytes: &[u8]) {
-        self.gaads.push(GaadSlot::Bytes {
+    fn push(&mut self, origin: &str, kind: Kind, held: Held) {
+        self.added.push(Added {
             origin: origin.to_string(),
-            bytes: bytes.to_vec(),
+            kind,
+            held,
         });
+    }
+
+    /// Add a GAAD export's bytes (a JSON object with GAAD lists); read when the import
+    /// finishes.
+    pub fn add_gaad(&mut self, origin: &str, bytes: &[u8]) {
+        self.push(origin, Kind::Gaad, Held::Bytes(bytes.to_vec()));
     }
 
     /// Add a GAAD already read (from the API).
     pub fn add_gaad_parsed(&mut self, origin: &str, gaad: gaad::Gaad) {
-        self.gaads.push(GaadSlot::Parsed(GaadFile {
-            origin: origin.to_string(),
-            gaad,
-        }));
+        self.push(origin, Kind::Gaad, Held::Parsed(Box::new(gaad)));
     }
 
     /// Add an organization export (`docs/aws-organization-export.sh`).
@@ -139,34 +349,16 @@ impl AwsImport {
 
     /// Add a credential report, as CSV text.
     pub fn add_credential_report_csv(&mut self, origin: &str, text: &str) {
-        let text = text.trim_start_matches('\u{feff}');
-        match credential_report::parse(text) {
-            Ok(parsed) => self.reports.push(ReportFile {
-                origin: origin.to_string(),
-                rows: parsed.rows,
-                row_errors: parsed.row_errors.iter().map(|e| e.to_string()).collect(),
-            }),
-            Err(e) => self.fail(origin, format!("{e}; {REPORT_HINT}")),
-        }
+        self.push(
+            origin,
+            Kind::ReportCsv,
+            Held::Bytes(text.as_bytes().to_vec()),
+        );
     }
 
     /// Add a credential report as the JSON `aws iam get-credential-report` prints.
     pub fn add_credential_report_json(&mut self, origin: &str, bytes: &[u8]) {
-        let envelope: CredentialReportEnvelope = match serde_json::from_slice(bytes) {
-            Ok(e) => e,
-            Err(e) => return self.fail(origin, json_error_message(&e, REPORT_HINT)),
-        };
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(envelope.content.trim())
-            .map_err(|e| e.to_string())
-            .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()));
-        match decoded {
-            Ok(text) => self.add_credential_report_csv(origin, &text),
-            Err(e) => self.fail(
-                origin,
-                format!("the credential report's Content is not base64-encoded CSV ({e}); {REPORT_HINT}"),
-            ),
-        }
+        self.push(origin, Kind::ReportJson, Held::Bytes(bytes.to_vec()));
     }
 
     fn fail(&mut self, origin: &str, message: String) {
@@ -177,19 +369,71 @@ impl AwsImport {
     /// Join every file added so far by account and normalize.
     pub fn finish(mut self) -> Inventory {
         use rayon::prelude::*;
-        let parsed: Vec<_> = std::mem::take(&mut self.gaads)
-            .into_par_iter()
-            .map(GaadSlot::parse)
-            .collect();
-        let mut gaads = Vec::with_capacity(parsed.len());
-        for result in parsed {
-            match result {
-                Ok(file) => gaads.push(file),
-                Err((origin, why)) => self.fail(&origin, why),
+        let added = std::mem::take(&mut self.added);
+        // First pass: the accounts of every file, and AWS's managed policies.
+        let scans: Vec<Result<Scan, String>> = added.par_iter().map(Added::scan).collect();
+        let mut normalizer = normalize::Normalizer::new();
+        let mut files: Vec<Option<Added>> = Vec::with_capacity(added.len());
+        let mut accounts_of: Vec<BTreeSet<String>> = Vec::with_capacity(added.len());
+        let mut sizes = Vec::with_capacity(added.len());
+        let mut aws_policies = Vec::new();
+        for (file, scan) in added.into_iter().zip(scans) {
+            match scan {
+                Ok(scan) => {
+                    aws_policies.extend(
+                        scan.aws_policies
+                            .into_iter()
+                            .map(|p| (p, file.origin.clone())),
+                    );
+                    accounts_of.push(scan.accounts);
+                    sizes.push(scan.size);
+                    files.push(Some(file));
+                }
+                Err(why) => self.fail(&file.origin, why),
             }
         }
-        let mut inventory = normalize::normalize(&gaads, &self.reports);
-        drop(gaads);
+        normalizer.managed(aws_policies.iter().map(|(p, origin)| (p, origin.as_str())));
+        drop(aws_policies);
+
+        // Groups of files that share an account, in the order their first file was added.
+        let groups = components(&accounts_of);
+        drop(accounts_of);
+        let mut next = 0;
+        while next < groups.len() {
+            // A batch: whole groups, until enough bytes to keep every core busy.
+            let mut end = next;
+            let mut bytes = 0;
+            while end < groups.len() && (end == next || bytes < BATCH_BYTES) {
+                bytes += groups[end].iter().map(|&i| sizes[i]).sum::<u64>();
+                end += 1;
+            }
+            let batch: Vec<(usize, Added)> = groups[next..end]
+                .iter()
+                .flatten()
+                .filter_map(|&i| files[i].take().map(|f| (i, f)))
+                .collect();
+            let read: BTreeMap<usize, Result<Read, (String, String)>> =
+                batch.into_par_iter().map(|(i, f)| (i, f.read())).collect();
+            let mut read = read;
+            for group in &groups[next..end] {
+                let mut gaads = Vec::new();
+                let mut reports = Vec::new();
+                for i in group {
+                    match read.remove(i) {
+                        Some(Ok(Read::Gaad(g))) => gaads.push((*i, g)),
+                        Some(Ok(Read::Report(r))) => reports.push((*i, r)),
+                        Some(Err((origin, why))) => self.fail(&origin, why),
+                        None => {}
+                    }
+                }
+                let gaads: Vec<(usize, &GaadFile)> = gaads.iter().map(|(i, g)| (*i, g)).collect();
+                let reports: Vec<(usize, &ReportFile)> =
+                    reports.iter().map(|(i, r)| (*i, r)).collect();
+                normalizer.component(&gaads, &reports);
+            }
+            next = end;
+        }
+        let mut inventory = normalizer.finish();
         for (origin, export) in &self.organizations {
             let (org, problems) = normalize::organization(export, origin, &mut inventory);
             let summary = format!(
@@ -215,6 +459,40 @@ impl AwsImport {
         inventory.sort();
         inventory
     }
+}
+
+/// The files joined by the accounts they share (a file with no account is a group of its
+/// own), each group's files in the order they were added, groups by their first file.
+fn components(accounts_of: &[BTreeSet<String>]) -> Vec<Vec<usize>> {
+    let mut parent: Vec<usize> = (0..accounts_of.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut first_file: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, accounts) in accounts_of.iter().enumerate() {
+        for acct in accounts {
+            match first_file.get(acct.as_str()) {
+                Some(&j) => {
+                    let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                    // The smaller index stays the root: groups keep their first file's place.
+                    parent[a.max(b)] = a.min(b);
+                }
+                None => {
+                    first_file.insert(acct, i);
+                }
+            }
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..accounts_of.len() {
+        let r = root(&mut parent, i);
+        groups.entry(r).or_default().push(i);
+    }
+    groups.into_values().collect()
 }
 
 /// An organization export: `Organization` beside the accounts and policies.
@@ -252,25 +530,201 @@ impl Importer for AwsImport {
     }
 
     fn add(&mut self, origin: &str, bytes: &[u8], file: &Sniffed<'_>) {
-        match (&file.json, file.text) {
-            (Some(shape), _) if is_organization(shape) => self.add_organization(origin, bytes),
-            (Some(shape), _) if GAAD_KEYS.iter().any(|k| shape.object_has(k)) => {
-                self.add_gaad(origin, bytes)
+        let kind = match (&file.json, file.text) {
+            (Some(shape), _) if is_organization(shape) => {
+                return self.add_organization(origin, bytes)
             }
-            (Some(_), _) => self.add_credential_report_json(origin, bytes),
-            (None, Some(text)) => self.add_credential_report_csv(origin, text),
-            (None, None) => self.fail(origin, format!("the file is not UTF-8 text; {REPORT_HINT}")),
-        }
+            (Some(shape), _) if GAAD_KEYS.iter().any(|k| shape.object_has(k)) => Kind::Gaad,
+            (Some(_), _) => Kind::ReportJson,
+            (None, Some(_)) => Kind::ReportCsv,
+            (None, None) => {
+                return self.fail(origin, format!("the file is not UTF-8 text; {REPORT_HINT}"))
+            }
+        };
+        // A regular file is read again when the import finishes; anything else is kept.
+        let held = match &file.reopen {
+            Some(reopen) => Held::File(reopen.clone()),
+            None => Held::Bytes(bytes.to_vec()),
+        };
+        self.push(origin, kind, held);
     }
 
     fn is_used(&self) -> bool {
-        !(self.gaads.is_empty()
-            && self.reports.is_empty()
-            && self.organizations.is_empty()
-            && self.failed.is_empty())
+        !(self.added.is_empty() && self.organizations.is_empty() && self.failed.is_empty())
     }
 
     fn finish(self: Box<Self>) -> Inventory {
         AwsImport::finish(*self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nhi_api::Identity;
+
+    fn user(acct: &str, name: &str, groups: &[&str], managed: &[&str]) -> serde_json::Value {
+        serde_json::json!({
+            "UserName": name, "UserId": name, "Path": "/",
+            "Arn": format!("arn:aws:iam::{acct}:user/{name}"),
+            "GroupList": groups,
+            "AttachedManagedPolicies": managed.iter().map(|arn| serde_json::json!({
+                "PolicyName": arn.rsplit('/').next(), "PolicyArn": arn
+            })).collect::<Vec<_>>(),
+        })
+    }
+
+    fn group(acct: &str, name: &str) -> serde_json::Value {
+        serde_json::json!({
+            "GroupName": name, "GroupId": name, "Path": "/",
+            "Arn": format!("arn:aws:iam::{acct}:group/{name}"),
+            "GroupPolicyList": [{"PolicyName": "g", "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]
+            }}],
+        })
+    }
+
+    fn policy(arn: &str, action: &str) -> serde_json::Value {
+        serde_json::json!({
+            "PolicyName": arn.rsplit('/').next(), "Arn": arn, "DefaultVersionId": "v1",
+            "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": true, "Document": {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]
+            }}],
+        })
+    }
+
+    fn gaad(
+        users: &[serde_json::Value],
+        groups: &[serde_json::Value],
+        policies: &[serde_json::Value],
+    ) -> Vec<u8> {
+        serde_json::to_vec(&serde_json::json!({
+            "UserDetailList": users, "GroupDetailList": groups, "RoleDetailList": [],
+            "Policies": policies, "IsTruncated": false,
+        }))
+        .expect("serializes")
+    }
+
+    fn identity<'a>(inventory: &'a Inventory, arn: &str) -> &'a Identity {
+        inventory
+            .identities
+            .iter()
+            .find(|i| i.id == arn)
+            .unwrap_or_else(|| panic!("{arn} in {:?}", inventory.identities))
+    }
+
+    const ADMIN: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
+
+    /// Files are read a group at a time, but the join is the same as reading all at once: a
+    /// page of account A after account B's file still meets A's groups, and AWS's managed
+    /// policies come from whichever file holds them first, even another account's.
+    #[test]
+    fn files_of_one_account_join_wherever_they_come_in_the_order() {
+        let mut import = AwsImport::new();
+        // A's first page: a group, no AWS-managed policy details.
+        import.add_gaad(
+            "a-1.json",
+            &gaad(
+                &[user("111111111111", "first", &["ops"], &[ADMIN])],
+                &[group("111111111111", "ops")],
+                &[],
+            ),
+        );
+        // B: carries AdministratorAccess's document.
+        import.add_gaad(
+            "b.json",
+            &gaad(
+                &[user("222222222222", "other", &[], &[ADMIN])],
+                &[],
+                &[policy(ADMIN, "*")],
+            ),
+        );
+        // A's second page, after B: a member of the group of page one.
+        import.add_gaad(
+            "a-2.json",
+            &gaad(&[user("111111111111", "second", &["ops"], &[])], &[], &[]),
+        );
+        let inventory = import.finish();
+        let second = identity(&inventory, "arn:aws:iam::111111111111:user/second");
+        assert!(
+            second
+                .permissions
+                .iter()
+                .any(|p| p.group.as_deref() == Some("ops") && p.policy.is_some()),
+            "{:?}",
+            second.permissions
+        );
+        let first = identity(&inventory, "arn:aws:iam::111111111111:user/first");
+        let admin = first
+            .permissions
+            .iter()
+            .find(|p| p.arn.as_deref() == Some(ADMIN))
+            .expect("attached");
+        assert!(
+            admin.policy.is_some(),
+            "B's copy of an AWS policy serves A: {admin:?}"
+        );
+        // Each file reports the identities it gave, with its account.
+        let counts: Vec<(&str, &str, usize)> = inventory
+            .sources
+            .iter()
+            .map(|s| (s.origin.as_str(), s.scope.as_str(), s.identities))
+            .collect();
+        assert_eq!(
+            counts,
+            [
+                ("a-1.json", "111111111111", 1),
+                ("a-2.json", "111111111111", 1),
+                ("b.json", "222222222222", 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn files_sharing_an_account_are_grouped_in_order() {
+        let set = |accts: &[&str]| accts.iter().map(|a| a.to_string()).collect::<BTreeSet<_>>();
+        let groups = components(&[
+            set(&["a"]),
+            set(&["b"]),
+            set(&[]),
+            set(&["c", "a"]),
+            set(&["c"]),
+            set(&["b"]),
+        ]);
+        assert_eq!(groups, [vec![0, 3, 4], vec![1, 5], vec![2]]);
+    }
+
+    /// A file that changed between the two reads is a failed source that says so; the other
+    /// files are still read.
+    #[test]
+    fn a_file_changed_between_reads_is_a_failed_source() {
+        let dir = std::env::temp_dir().join(format!("nhi-aws-reopen-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("gaad.json");
+        let bytes = gaad(&[user("111111111111", "u", &[], &[])], &[], &[]);
+        std::fs::write(&path, &bytes).expect("write");
+        let reopen = Reopen::of(&path, bytes.len() as u64).expect("a regular file");
+        let mut import = AwsImport::new();
+        import.push("gaad.json", Kind::Gaad, Held::File(reopen));
+        import.add_gaad(
+            "other.json",
+            &gaad(&[user("222222222222", "v", &[], &[])], &[], &[]),
+        );
+        std::fs::write(&path, b"{\"UserDetailList\": []}").expect("rewrite");
+        let inventory = import.finish();
+        std::fs::remove_dir_all(&dir).ok();
+        let failed = inventory
+            .sources
+            .iter()
+            .find(|s| s.origin == "gaad.json")
+            .expect("reported");
+        assert_eq!(failed.status, nhi_api::SourceStatus::Failed);
+        assert!(
+            failed.message.as_deref().unwrap_or("").contains("changed"),
+            "{failed:?}"
+        );
+        assert_eq!(inventory.identities.len(), 1, "the other file is read");
     }
 }

@@ -1,4 +1,9 @@
 //! Pure mapping from parsed GAAD and credential-report files to the normalized model.
+//!
+//! Accounts are independent but for managed policies owned by AWS (every account's export
+//! holds the ones it uses, and the first copy of each wins): the import gives those first
+//! ([`Normalizer::managed`]), then each group of files that share accounts
+//! ([`Normalizer::component`]), so that the files of one group are held at a time.
 
 use crate::types::credential_report::ReportRow;
 use crate::types::gaad::{
@@ -39,290 +44,371 @@ struct Account<'a> {
     gaad_complete: bool,
 }
 
-struct Ctx<'a> {
+/// Whether a managed policy belongs to one account (a customer-managed policy), rather than
+/// to AWS (shared by every account) or to no account an ARN names.
+pub(crate) fn is_customer_policy(arn: &str) -> bool {
+    account_of(arn).is_some_and(|a| a != "aws")
+}
+
+/// The accounts a GAAD file holds principals or customer-managed policies of.
+pub(crate) fn gaad_accounts(g: &gaad::Gaad) -> BTreeSet<&str> {
+    let principals = g.user_detail_list.iter().flatten().map(|u| u.arn.as_str());
+    let roles = g.role_detail_list.iter().flatten().map(|r| r.arn.as_str());
+    let groups = g.group_detail_list.iter().flatten().map(|g| g.arn.as_str());
+    let policies = g
+        .policies
+        .iter()
+        .flatten()
+        .map(|p| p.arn.as_str())
+        .filter(|arn| is_customer_policy(arn));
+    principals
+        .chain(roles)
+        .chain(groups)
+        .chain(policies)
+        .filter_map(account_of)
+        .collect()
+}
+
+/// Builds the inventory of an import, one group of files at a time.
+#[derive(Default)]
+pub(crate) struct Normalizer {
     inventory: Inventory,
     issues: Issues,
+    /// Problems with managed policies, by file then ARN: reported before the file's other
+    /// problems, in ARN order.
+    policy_issues: BTreeMap<String, BTreeMap<String, String>>,
     /// Managed policies by ARN: the interned default version, or why it is unusable.
-    managed: BTreeMap<&'a str, Result<PolicyRef, String>>,
+    managed: BTreeMap<String, Result<PolicyRef, String>>,
     /// Identities contributed to, per file.
-    per_origin: BTreeMap<&'a str, usize>,
+    per_origin: BTreeMap<String, usize>,
+    notes: BTreeMap<String, Vec<String>>,
+    truncated: BTreeSet<String>,
+    /// The accounts each file holds data of.
+    scopes_of: BTreeMap<String, BTreeSet<String>>,
+    /// Files normalized: GAAD files then credential reports, each by the order they were added.
+    origins: Vec<(bool, usize, String)>,
 }
 
-pub(crate) fn normalize(gaads: &[GaadFile], reports: &[ReportFile]) -> Inventory {
-    let mut ctx = Ctx {
-        inventory: Inventory::default(),
-        issues: Issues::default(),
-        managed: BTreeMap::new(),
-        per_origin: BTreeMap::new(),
-    };
-    let mut accounts: BTreeMap<&str, Account> = BTreeMap::new();
-    let mut scopes_of: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+impl Normalizer {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
 
-    // Managed policies are global by ARN; intern each default version once.
-    let mut managed_details: BTreeMap<&str, (&ManagedPolicyDetail, &str)> = BTreeMap::new();
-    for f in gaads {
-        for p in f.gaad.policies.iter().flatten() {
-            managed_details
-                .entry(p.arn.as_str())
-                .or_insert((p, &f.origin));
+    /// Intern managed policies' default versions, given in the order their files were added:
+    /// the first copy of an ARN wins, here and over later calls.
+    pub(crate) fn managed<'p>(
+        &mut self,
+        policies: impl IntoIterator<Item = (&'p ManagedPolicyDetail, &'p str)>,
+    ) {
+        let mut details: BTreeMap<&str, (&ManagedPolicyDetail, &str)> = BTreeMap::new();
+        for (p, origin) in policies {
+            if !self.managed.contains_key(&p.arn) {
+                details.entry(p.arn.as_str()).or_insert((p, origin));
+            }
+        }
+        for (arn, (p, origin)) in details {
+            let result = match p.default_version().and_then(|v| v.document.as_ref()) {
+                Some(doc) => gaad::decode_document(doc)
+                    .map(|d| self.inventory.intern_policy(d))
+                    .map_err(|e| format!("managed policy {arn}: {e}")),
+                None => Err(format!(
+                    "managed policy {arn}: the export has no document for its default version"
+                )),
+            };
+            if let Err(e) = &result {
+                self.policy_issues
+                    .entry(origin.to_string())
+                    .or_default()
+                    .insert(arn.to_string(), e.clone());
+            }
+            self.managed.insert(arn.to_string(), result);
+            // Customers can make another stored version the default
+            // (iam:SetDefaultPolicyVersion); AWS-managed policies cannot be changed by anyone
+            // but AWS.
+            if is_customer_policy(arn) {
+                let default = p.default_version().map(|v| v.version_id.as_str());
+                let others: Vec<nhi_api::aws::PolicyVersion> = p
+                    .policy_version_list
+                    .iter()
+                    .filter(|v| Some(v.version_id.as_str()) != default)
+                    .map(|v| nhi_api::aws::PolicyVersion {
+                        version_id: v.version_id.clone(),
+                        policy: v
+                            .document
+                            .as_ref()
+                            .and_then(|d| gaad::decode_document(d).ok())
+                            .map(|d| self.inventory.intern_policy(d)),
+                    })
+                    .collect();
+                if !others.is_empty() {
+                    self.inventory
+                        .aws
+                        .policy_versions
+                        .insert(arn.to_string(), others);
+                }
+            }
         }
     }
-    for (arn, (p, origin)) in managed_details {
-        let result = match p.default_version().and_then(|v| v.document.as_ref()) {
-            Some(doc) => gaad::decode_document(doc)
-                .map(|d| ctx.inventory.intern_policy(d))
-                .map_err(|e| format!("managed policy {arn}: {e}")),
-            None => Err(format!(
-                "managed policy {arn}: the export has no document for its default version"
-            )),
-        };
-        if let Err(e) = &result {
-            ctx.issues.add(origin, e.clone());
-        }
-        ctx.managed.insert(arn, result);
-        // Customers can make another stored version the default (iam:SetDefaultPolicyVersion);
-        // AWS-managed policies cannot be changed by anyone but AWS.
-        if account_of(arn).is_some_and(|a| a != "aws") {
-            let default = p.default_version().map(|v| v.version_id.as_str());
-            let others: Vec<nhi_api::aws::PolicyVersion> = p
-                .policy_version_list
+
+    /// Normalize a group of files that no other file shares an account with, each with its
+    /// place in the order files were added. Managed policies owned by AWS must have been given
+    /// to [`Normalizer::managed`] already.
+    pub(crate) fn component(
+        &mut self,
+        gaads: &[(usize, &GaadFile)],
+        reports: &[(usize, &ReportFile)],
+    ) {
+        self.managed(gaads.iter().flat_map(|(_, f)| {
+            f.gaad
+                .policies
                 .iter()
-                .filter(|v| Some(v.version_id.as_str()) != default)
-                .map(|v| nhi_api::aws::PolicyVersion {
-                    version_id: v.version_id.clone(),
-                    policy: v
-                        .document
-                        .as_ref()
-                        .and_then(|d| gaad::decode_document(d).ok())
-                        .map(|d| ctx.inventory.intern_policy(d)),
-                })
+                .flatten()
+                .filter(|p| is_customer_policy(&p.arn))
+                .map(|p| (p, f.origin.as_str()))
+        }));
+        let mut accounts: BTreeMap<&str, Account> = BTreeMap::new();
+        let mut scopes_of: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for (index, f) in gaads {
+            self.origins.push((false, *index, f.origin.clone()));
+            let origin = f.origin.as_str();
+            let g = &f.gaad;
+            for u in g.user_detail_list.iter().flatten() {
+                if let Some(acct) = account_of(&u.arn) {
+                    let a = accounts.entry(acct).or_default();
+                    a.users.entry(u.arn.as_str()).or_insert((u, origin));
+                }
+            }
+            for r in g.role_detail_list.iter().flatten() {
+                if let Some(acct) = account_of(&r.arn) {
+                    let a = accounts.entry(acct).or_default();
+                    a.roles.entry(r.arn.as_str()).or_insert((r, origin));
+                }
+            }
+            for gr in g.group_detail_list.iter().flatten() {
+                if let Some(acct) = account_of(&gr.arn) {
+                    let a = accounts.entry(acct).or_default();
+                    a.groups
+                        .entry(gr.group_name.as_str())
+                        .or_insert((gr, origin));
+                }
+            }
+            let seen_accounts = gaad_accounts(g);
+            for acct in &seen_accounts {
+                let a = accounts.entry(acct).or_default();
+                a.has_gaad = true;
+                if g.is_truncated {
+                    a.gaad_truncated = true;
+                } else {
+                    a.gaad_complete = true;
+                }
+            }
+            scopes_of.entry(origin).or_default().extend(seen_accounts);
+        }
+        for (index, f) in reports {
+            self.origins.push((true, *index, f.origin.clone()));
+            let origin = f.origin.as_str();
+            for message in &f.row_errors {
+                self.issues.add(origin, message.clone());
+            }
+            for row in &f.rows {
+                if let Some(acct) = account_of(&row.arn) {
+                    let a = accounts.entry(acct).or_default();
+                    a.has_report = true;
+                    a.report.entry(row.arn.as_str()).or_insert((row, origin));
+                    scopes_of.entry(origin).or_default().insert(acct);
+                }
+            }
+        }
+
+        // The files that hold data of an account.
+        let covers =
+            |origin: &str, acct: &str| scopes_of.get(origin).is_some_and(|s| s.contains(acct));
+        for (acct, account) in &accounts {
+            self.account(acct, account);
+            if account.has_gaad && !account.has_report {
+                for (_, f) in gaads.iter().filter(|(_, f)| covers(&f.origin, acct)) {
+                    self.notes.entry(f.origin.clone()).or_default().push(format!(
+                        "no credential report for account {acct}: access keys and console passwords are unknown, so key rules are not evaluated and people cannot be told from automation users; {}",
+                        crate::REPORT_HINT
+                    ));
+                }
+            }
+            if account.has_report && !account.has_gaad {
+                for (_, f) in reports.iter().filter(|(_, f)| covers(&f.origin, acct)) {
+                    self.notes.entry(f.origin.clone()).or_default().push(format!(
+                        "no GetAccountAuthorizationDetails export for account {acct}: roles, permissions and tags are not judged; {}",
+                        crate::GAAD_HINT
+                    ));
+                }
+            }
+            if account.gaad_truncated && !account.gaad_complete {
+                for (_, f) in gaads
+                    .iter()
+                    .filter(|(_, f)| f.gaad.is_truncated && covers(&f.origin, acct))
+                {
+                    self.truncated.insert(f.origin.clone());
+                }
+            }
+        }
+        for (origin, accounts) in scopes_of {
+            self.scopes_of
+                .entry(origin.to_string())
+                .or_default()
+                .extend(accounts.into_iter().map(str::to_string));
+        }
+    }
+
+    /// One more identity read from this file.
+    fn count(&mut self, origin: &str) {
+        match self.per_origin.get_mut(origin) {
+            Some(n) => *n += 1,
+            None => {
+                self.per_origin.insert(origin.to_string(), 1);
+            }
+        }
+    }
+
+    /// The inventory, with a source report for each file normalized.
+    pub(crate) fn finish(self) -> Inventory {
+        let Normalizer {
+            mut inventory,
+            issues,
+            policy_issues,
+            per_origin,
+            notes,
+            truncated,
+            scopes_of,
+            mut origins,
+            ..
+        } = self;
+        origins.sort();
+        for (_, _, origin) in &origins {
+            let origin = origin.as_str();
+            let problems: Vec<&str> = policy_issues
+                .get(origin)
+                .into_iter()
+                .flat_map(|m| m.values())
+                .chain(issues.0.get(origin).into_iter().flatten())
+                .map(String::as_str)
                 .collect();
-            if !others.is_empty() {
-                ctx.inventory
-                    .aws
-                    .policy_versions
-                    .insert(arn.to_string(), others);
+            let mut status = SourceStatus::Ok;
+            let mut parts = Vec::new();
+            if truncated.contains(origin) {
+                status = SourceStatus::Partial;
+                parts.push("the export is one page of several (IsTruncated is true) and no last page was given: identities on other pages are missing; export without --max-items, or give every page file".to_string());
             }
-        }
-    }
-
-    for f in gaads {
-        let origin = f.origin.as_str();
-        let g = &f.gaad;
-        let mut seen_accounts = BTreeSet::new();
-        for u in g.user_detail_list.iter().flatten() {
-            if let Some(acct) = account_of(&u.arn) {
-                seen_accounts.insert(acct);
-                let a = accounts.entry(acct).or_default();
-                a.users.entry(u.arn.as_str()).or_insert((u, origin));
+            if !problems.is_empty() {
+                status = SourceStatus::Partial;
+                let shown: Vec<&str> = problems.iter().take(5).copied().collect();
+                let more = problems.len().saturating_sub(shown.len());
+                let mut text = format!(
+                    "{} item(s) could not be read: {}",
+                    problems.len(),
+                    shown.join("; ")
+                );
+                if more > 0 {
+                    text.push_str(&format!("; and {more} more"));
+                }
+                parts.push(text);
             }
-        }
-        for r in g.role_detail_list.iter().flatten() {
-            if let Some(acct) = account_of(&r.arn) {
-                seen_accounts.insert(acct);
-                let a = accounts.entry(acct).or_default();
-                a.roles.entry(r.arn.as_str()).or_insert((r, origin));
-            }
-        }
-        for gr in g.group_detail_list.iter().flatten() {
-            if let Some(acct) = account_of(&gr.arn) {
-                seen_accounts.insert(acct);
-                let a = accounts.entry(acct).or_default();
-                a.groups
-                    .entry(gr.group_name.as_str())
-                    .or_insert((gr, origin));
-            }
-        }
-        for p in g.policies.iter().flatten() {
-            if let Some(acct) = account_of(&p.arn).filter(|a| *a != "aws") {
-                seen_accounts.insert(acct);
-            }
-        }
-        for acct in &seen_accounts {
-            let a = accounts.entry(acct).or_default();
-            a.has_gaad = true;
-            if g.is_truncated {
-                a.gaad_truncated = true;
-            } else {
-                a.gaad_complete = true;
-            }
-        }
-        scopes_of.entry(origin).or_default().extend(seen_accounts);
-    }
-    for f in reports {
-        let origin = f.origin.as_str();
-        for message in &f.row_errors {
-            ctx.issues.add(origin, message.clone());
-        }
-        for row in &f.rows {
-            if let Some(acct) = account_of(&row.arn) {
-                let a = accounts.entry(acct).or_default();
-                a.has_report = true;
-                a.report.entry(row.arn.as_str()).or_insert((row, origin));
-                scopes_of.entry(origin).or_default().insert(acct);
-            }
-        }
-    }
-
-    let mut notes: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    let mut truncated: BTreeSet<&str> = BTreeSet::new();
-    // The files that hold data of an account.
-    let covers = |origin: &str, acct: &str| scopes_of.get(origin).is_some_and(|s| s.contains(acct));
-    for (acct, account) in &accounts {
-        normalize_account(&mut ctx, acct, account);
-        if account.has_gaad && !account.has_report {
-            for f in gaads.iter().filter(|f| covers(&f.origin, acct)) {
-                notes.entry(f.origin.as_str()).or_default().push(format!(
-                    "no credential report for account {acct}: access keys and console passwords are unknown, so key rules are not evaluated and people cannot be told from automation users; {}",
-                    crate::REPORT_HINT
-                ));
-            }
-        }
-        if account.has_report && !account.has_gaad {
-            for f in reports.iter().filter(|f| covers(&f.origin, acct)) {
-                notes.entry(f.origin.as_str()).or_default().push(format!(
-                    "no GetAccountAuthorizationDetails export for account {acct}: roles, permissions and tags are not judged; {}",
-                    crate::GAAD_HINT
-                ));
-            }
-        }
-        if account.gaad_truncated && !account.gaad_complete {
-            for f in gaads
-                .iter()
-                .filter(|f| f.gaad.is_truncated && covers(&f.origin, acct))
-            {
-                truncated.insert(f.origin.as_str());
-            }
-        }
-    }
-
-    let Ctx {
-        mut inventory,
-        issues,
-        per_origin,
-        ..
-    } = ctx;
-    let origins = gaads
-        .iter()
-        .map(|f| f.origin.as_str())
-        .chain(reports.iter().map(|f| f.origin.as_str()));
-    for origin in origins {
-        let problems = issues.0.get(origin).map(Vec::as_slice).unwrap_or(&[]);
-        let mut status = SourceStatus::Ok;
-        let mut parts = Vec::new();
-        if truncated.contains(origin) {
-            status = SourceStatus::Partial;
-            parts.push("the export is one page of several (IsTruncated is true) and no last page was given: identities on other pages are missing; export without --max-items, or give every page file".to_string());
-        }
-        if !problems.is_empty() {
-            status = SourceStatus::Partial;
-            let shown: Vec<&str> = problems.iter().take(5).map(String::as_str).collect();
-            let more = problems.len().saturating_sub(shown.len());
-            let mut text = format!(
-                "{} item(s) could not be read: {}",
-                problems.len(),
-                shown.join("; ")
+            parts.extend(notes.get(origin).into_iter().flatten().cloned());
+            let scope = scopes_of
+                .get(origin)
+                .map(|s| s.iter().map(String::as_str).collect::<Vec<_>>().join(","))
+                .unwrap_or_default();
+            inventory.sources.push(
+                SourceReport::new(CONNECTOR, scope, origin, status)
+                    .identities(per_origin.get(origin).copied().unwrap_or(0))
+                    .message_if(Some(parts.join(". "))),
             );
-            if more > 0 {
-                text.push_str(&format!("; and {more} more"));
-            }
-            parts.push(text);
         }
-        parts.extend(notes.get(origin).into_iter().flatten().cloned());
-        let scope = scopes_of
-            .get(origin)
-            .map(|s| s.iter().copied().collect::<Vec<_>>().join(","))
-            .unwrap_or_default();
-        inventory.sources.push(
-            SourceReport::new(CONNECTOR, scope, origin, status)
-                .identities(per_origin.get(origin).copied().unwrap_or(0))
-                .message_if(Some(parts.join(". "))),
-        );
+        inventory
     }
-    inventory
-}
 
-fn normalize_account<'a>(ctx: &mut Ctx<'a>, acct: &str, account: &Account<'a>) {
-    // Groups: their policies, read once, for members and for who may join them.
-    let mut groups: BTreeMap<&str, Vec<Permission>> = BTreeMap::new();
-    for (name, (g, origin)) in &account.groups {
-        let mut permissions = Vec::new();
-        let label = format!("group {}", g.group_name);
-        inline_permissions(
-            ctx,
-            &mut permissions,
-            &g.group_policy_list,
-            PermissionSource::GroupInline,
-            Some(&g.group_name),
-            &label,
-            origin,
+    /// An account's identities, from its files joined.
+    fn account<'a>(&mut self, acct: &str, account: &Account<'a>) {
+        let ctx = self;
+        // Groups: their policies, read once, for members and for who may join them.
+        let mut groups: BTreeMap<&str, Vec<Permission>> = BTreeMap::new();
+        for (name, (g, origin)) in &account.groups {
+            let mut permissions = Vec::new();
+            let label = format!("group {}", g.group_name);
+            inline_permissions(
+                ctx,
+                &mut permissions,
+                &g.group_policy_list,
+                PermissionSource::GroupInline,
+                Some(&g.group_name),
+                &label,
+                origin,
+            );
+            managed_permissions(
+                ctx,
+                &mut permissions,
+                &g.attached_managed_policies,
+                PermissionSource::GroupManaged,
+                Some(&g.group_name),
+            );
+            ctx.inventory.aws.groups.push(nhi_api::aws::AwsGroup {
+                arn: g.arn.clone(),
+                name: g.group_name.clone(),
+                account: acct.to_string(),
+                permissions: permissions.clone(),
+            });
+            groups.insert(name, permissions);
+        }
+        // Users: from the GAAD, joined to the report; plus report rows the GAAD does not have.
+        let mut user_arns: BTreeSet<&str> = account.users.keys().copied().collect();
+        user_arns.extend(
+            account
+                .report
+                .iter()
+                .filter(|(_, (r, _))| !r.is_root())
+                .map(|(arn, _)| *arn),
         );
-        managed_permissions(
-            ctx,
-            &mut permissions,
-            &g.attached_managed_policies,
-            PermissionSource::GroupManaged,
-            Some(&g.group_name),
-        );
-        ctx.inventory.aws.groups.push(nhi_api::aws::AwsGroup {
-            arn: g.arn.clone(),
-            name: g.group_name.clone(),
-            account: acct.to_string(),
-            permissions: permissions.clone(),
-        });
-        groups.insert(name, permissions);
-    }
-    // Users: from the GAAD, joined to the report; plus report rows the GAAD does not have.
-    let mut user_arns: BTreeSet<&str> = account.users.keys().copied().collect();
-    user_arns.extend(
-        account
-            .report
-            .iter()
-            .filter(|(_, (r, _))| !r.is_root())
-            .map(|(arn, _)| *arn),
-    );
-    for arn in user_arns {
-        let detail = account.users.get(arn);
-        let row = account.report.get(arn);
-        if let Some(identity) =
-            user_identity(ctx, acct, &groups, arn, detail.copied(), row.copied())
-        {
-            for origin in detail.map(|d| d.1).into_iter().chain(row.map(|r| r.1)) {
-                *ctx.per_origin.entry(origin).or_default() += 1;
+        for arn in user_arns {
+            let detail = account.users.get(arn);
+            let row = account.report.get(arn);
+            if let Some(identity) =
+                user_identity(ctx, acct, &groups, arn, detail.copied(), row.copied())
+            {
+                for origin in detail.map(|d| d.1).into_iter().chain(row.map(|r| r.1)) {
+                    ctx.count(origin);
+                }
+                ctx.inventory.identities.push(identity);
             }
+        }
+        for (arn, (role, origin)) in &account.roles {
+            let identity = role_identity(ctx, acct, arn, role, origin);
+            ctx.count(origin);
             ctx.inventory.identities.push(identity);
         }
-    }
-    for (arn, (role, origin)) in &account.roles {
-        let identity = role_identity(ctx, acct, arn, role, origin);
-        *ctx.per_origin.entry(origin).or_default() += 1;
-        ctx.inventory.identities.push(identity);
-    }
-    for (row, origin) in account.report.values().filter(|(r, _)| r.is_root()) {
-        let creds = report_credentials(row);
-        if creds.is_empty() {
-            *ctx.inventory
-                .excluded
-                .entry(EXCLUDED_ROOT_WITHOUT_KEYS.to_string())
-                .or_default() += 1;
-            continue;
+        for (row, origin) in account.report.values().filter(|(r, _)| r.is_root()) {
+            let creds = report_credentials(row);
+            if creds.is_empty() {
+                *ctx.inventory
+                    .excluded
+                    .entry(EXCLUDED_ROOT_WITHOUT_KEYS.to_string())
+                    .or_default() += 1;
+                continue;
+            }
+            let mut id = Identity::new(providers::AWS, kinds::AWS_ROOT, row.arn.clone(), "root");
+            id.scope = acct.to_string();
+            id.origin = Some(origin.to_string());
+            id.created_at = row.created_at;
+            id.last_used = creds
+                .iter()
+                .fold(row.password_last_used, |acc, c| acc.latest(c.last_used));
+            id.credentials = creds;
+            id.native = Native::AwsRoot;
+            ctx.count(origin);
+            ctx.inventory.identities.push(id);
         }
-        let mut id = Identity::new(providers::AWS, kinds::AWS_ROOT, row.arn.clone(), "root");
-        id.scope = acct.to_string();
-        id.origin = Some(origin.to_string());
-        id.created_at = row.created_at;
-        id.last_used = creds
-            .iter()
-            .fold(row.password_last_used, |acc, c| acc.latest(c.last_used));
-        id.credentials = creds;
-        id.native = Native::AwsRoot;
-        *ctx.per_origin.entry(origin).or_default() += 1;
-        ctx.inventory.identities.push(id);
     }
 }
 
 fn user_identity<'a>(
-    ctx: &mut Ctx<'a>,
+    ctx: &mut Normalizer,
     acct: &str,
     groups_of_account: &BTreeMap<&str, Vec<Permission>>,
     arn: &str,
@@ -424,7 +510,7 @@ fn user_identity<'a>(
 }
 
 fn role_identity(
-    ctx: &mut Ctx<'_>,
+    ctx: &mut Normalizer,
     acct: &str,
     arn: &str,
     role: &gaad::RoleDetail,
@@ -518,7 +604,7 @@ fn agent_service(trust: &nhi_api::policy::PolicyDocument) -> Option<String> {
 }
 
 fn inline_permissions(
-    ctx: &mut Ctx<'_>,
+    ctx: &mut Normalizer,
     out: &mut Vec<Permission>,
     list: &[InlinePolicy],
     source: PermissionSource,
@@ -558,7 +644,7 @@ fn inline_permissions(
 }
 
 fn managed_permissions(
-    ctx: &Ctx<'_>,
+    ctx: &Normalizer,
     out: &mut Vec<Permission>,
     list: &[AttachedPolicy],
     source: PermissionSource,
@@ -578,7 +664,7 @@ fn managed_permissions(
     }
 }
 
-fn boundary_permission(ctx: &Ctx<'_>, out: &mut Vec<Permission>, arn: &str) {
+fn boundary_permission(ctx: &Normalizer, out: &mut Vec<Permission>, arn: &str) {
     let name = arn.rsplit('/').next().unwrap_or(arn).to_string();
     out.push(Permission {
         source: PermissionSource::Boundary,

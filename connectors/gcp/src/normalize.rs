@@ -360,7 +360,7 @@ pub fn normalize(export: &Export) -> Inventory {
             last_used = last_used.latest(key_used);
         }
         identity.last_used = last_used;
-        identity.native = Native::GcpServiceAccount(GcpServiceAccount {
+        identity.native = Native::GcpServiceAccount(Box::new(GcpServiceAccount {
             project_id: project.clone(),
             project_number: project_facts.and_then(|p| p.number.clone()),
             email: email.clone(),
@@ -369,7 +369,7 @@ pub fn normalize(export: &Export) -> Inventory {
             default_account: default_account.map(str::to_string),
             description: sa.description.clone(),
             observed_since: account_period,
-        });
+        }));
         inventory.identities.push(identity);
     }
 
@@ -460,7 +460,7 @@ fn provider_identity(origin: &str, p: &PoolProvider, projects: &Projects) -> Ide
     identity.scope = project.clone();
     identity.origin = Some(origin.to_string());
     identity.tags_known = false;
-    identity.native = Native::GcpWorkloadIdentityProvider(GcpWorkloadIdentityProvider {
+    identity.native = Native::GcpWorkloadIdentityProvider(Box::new(GcpWorkloadIdentityProvider {
         project,
         pool,
         protocol: protocol.into(),
@@ -471,7 +471,7 @@ fn provider_identity(origin: &str, p: &PoolProvider, projects: &Projects) -> Ide
             .filter(|c| !c.trim().is_empty()),
         attribute_mapping: p.attribute_mapping.clone(),
         disabled: p.disabled || p.state.as_deref() == Some("DISABLED"),
-    });
+    }));
     identity
 }
 

@@ -130,14 +130,14 @@ pub fn identities(d: &OrgData) -> Vec<Identity> {
             &format!("/orgs/{org}/installations"),
         );
         i.created_at = inst.created_at;
-        i.native = Native::Github(GithubFacts {
+        i.native = Native::Github(Box::new(GithubFacts {
             app_slug: inst.app_slug.clone(),
             repository_selection: inst.repository_selection.clone(),
             permissions: inst.permissions.clone(),
             suspended_at: inst.suspended_at,
             updated_at: inst.updated_at,
             ..Default::default()
-        });
+        }));
         out.push(i);
     }
     for (repo, key) in &d.deploy_keys {
@@ -183,7 +183,7 @@ pub fn identities(d: &OrgData) -> Vec<Identity> {
                 .to_string(),
             )]),
         });
-        i.native = Native::Github(facts);
+        i.native = Native::Github(Box::new(facts));
         out.push(i);
     }
     for (pending, list) in [(false, &d.pats), (true, &d.pat_requests)] {
@@ -210,12 +210,12 @@ pub fn identities(d: &OrgData) -> Vec<Identity> {
             "GITHUB_TOKEN (organization defaults)".to_string(),
             &format!("/orgs/{org}/actions/permissions/workflow"),
         );
-        i.native = Native::Github(GithubFacts {
+        i.native = Native::Github(Box::new(GithubFacts {
             default_workflow_permissions: w.default_workflow_permissions.clone(),
             can_approve_pull_request_reviews: w.can_approve_pull_request_reviews,
             oidc_sub_claim_keys: d.oidc_sub_claim_keys.clone(),
             ..Default::default()
-        });
+        }));
         out.push(i);
     }
     out
@@ -277,7 +277,7 @@ fn fine_grained_pat(d: &OrgData, pat: &FineGrainedPat, pending: bool) -> Identit
         expires: expiry(pat.token_expires_at),
         details,
     });
-    i.native = Native::Github(facts);
+    i.native = Native::Github(Box::new(facts));
     i
 }
 
@@ -327,7 +327,7 @@ fn credential_authorization(d: &OrgData, ca: &CredentialAuthorization) -> Identi
         },
         details: BTreeMap::new(),
     });
-    i.native = Native::Github(facts);
+    i.native = Native::Github(Box::new(facts));
     i
 }
 
@@ -368,7 +368,7 @@ fn actions_secret(
         expires: Expiry::Unknown,
         details: BTreeMap::new(),
     });
-    i.native = Native::Github(GithubFacts {
+    i.native = Native::Github(Box::new(GithubFacts {
         repository: repo.cloned(),
         environment: env.cloned(),
         visibility: secret.visibility.clone(),
@@ -382,7 +382,7 @@ fn actions_secret(
         },
         updated_at: secret.updated_at.or(secret.created_at),
         ..Default::default()
-    });
+    }));
     i
 }
 

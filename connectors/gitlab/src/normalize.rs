@@ -248,11 +248,11 @@ pub fn identities(d: &ScopeData) -> Vec<Identity> {
             s.username.clone(),
             "/service_accounts",
         );
-        i.native = Native::Gitlab(GitlabFacts {
+        i.native = Native::Gitlab(Box::new(GitlabFacts {
             user: Some(s.username.clone()),
             user_type: Some("service_account".into()),
             ..Default::default()
-        });
+        }));
         out.push(i);
     }
     out
@@ -309,7 +309,7 @@ fn access_token(
     facts.access_level = t.access_level;
     facts.user = bot.map(|u| u.username.clone());
     facts.user_type = Some("bot".into());
-    i.native = Native::Gitlab(facts);
+    i.native = Native::Gitlab(Box::new(facts));
     i
 }
 
@@ -336,13 +336,13 @@ fn pat(d: &ScopeData, t: &AccessToken) -> Identity {
         i.last_used,
         expiry(t.expires_at),
     ));
-    i.native = Native::Gitlab(GitlabFacts {
+    i.native = Native::Gitlab(Box::new(GitlabFacts {
         level: Some("user".into()),
         scopes: t.scopes.clone(),
         user: user.map(|u| u.username.clone()),
         user_type: user.map(|u| user_type(u).to_string()),
         ..Default::default()
-    });
+    }));
     i
 }
 
@@ -370,7 +370,7 @@ fn deploy_token(
     ));
     facts.scopes = t.scopes.clone();
     facts.user = t.username.clone();
-    i.native = Native::Gitlab(facts);
+    i.native = Native::Gitlab(Box::new(facts));
     i
 }
 
@@ -419,7 +419,7 @@ fn deploy_key(
     }
     i.credentials.push(c);
     facts.can_push = can_push;
-    i.native = Native::Gitlab(facts);
+    i.native = Native::Gitlab(Box::new(facts));
     i
 }
 
@@ -451,7 +451,7 @@ fn trigger(d: &ScopeData, t: &Trigger, p: &ProjectData, mut facts: GitlabFacts) 
         expiry(t.expires_at),
     ));
     facts.user = t.owner.as_ref().map(|o| o.username.clone());
-    i.native = Native::Gitlab(facts);
+    i.native = Native::Gitlab(Box::new(facts));
     i
 }
 
@@ -498,7 +498,7 @@ fn variable(
     facts.environment_scope = v.environment_scope.clone();
     facts.variable_type = v.variable_type.clone();
     facts.value_looks_like_credential = v.value_looks_like_credential;
-    i.native = Native::Gitlab(facts);
+    i.native = Native::Gitlab(Box::new(facts));
     i
 }
 
@@ -518,7 +518,7 @@ fn registration_token(d: &ScopeData, level: &str, path: &str, facts: GitlabFacts
         expires: Expiry::Unknown,
         details: BTreeMap::new(),
     });
-    i.native = Native::Gitlab(facts);
+    i.native = Native::Gitlab(Box::new(facts));
     i
 }
 
@@ -548,7 +548,7 @@ fn runner(d: &ScopeData, r: &Runner) -> Identity {
         i.last_used,
         expiry(r.token_expires_at),
     ));
-    i.native = Native::Gitlab(GitlabFacts {
+    i.native = Native::Gitlab(Box::new(GitlabFacts {
         level: r
             .runner_type
             .as_deref()
@@ -557,7 +557,7 @@ fn runner(d: &ScopeData, r: &Runner) -> Identity {
         paused: r.paused,
         status: r.status.clone(),
         ..Default::default()
-    });
+    }));
     i
 }
 

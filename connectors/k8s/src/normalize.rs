@@ -453,7 +453,7 @@ pub fn normalize(c: &Cluster) -> Inventory {
         identity.provider_managed = control_plane(ns, &g);
         identity.credentials = credentials;
         let ns_obj = namespaces.get(ns);
-        identity.native = Native::Kubernetes(K8sFacts {
+        identity.native = Native::Kubernetes(Box::new(K8sFacts {
             cluster: cluster.to_string(),
             namespace: ns.to_string(),
             automount: sa.automount_service_account_token,
@@ -465,7 +465,7 @@ pub fn normalize(c: &Cluster) -> Inventory {
                 .unwrap_or_default(),
             namespace_known: namespaces_read && ns_obj.is_some(),
             cloud: cloud.clone(),
-        });
+        }));
         if let Some(w) = workload(c, ns, name, &id, &cloud) {
             inv.workloads.push(w);
         }
@@ -483,11 +483,11 @@ pub fn normalize(c: &Cluster) -> Inventory {
         identity.scope = cluster.to_string();
         identity.origin = Some(c.origin.clone());
         identity.tags_known = false;
-        identity.native = Native::Kubernetes(K8sFacts {
+        identity.native = Native::Kubernetes(Box::new(K8sFacts {
             cluster: cluster.to_string(),
             grants: g,
             ..Default::default()
-        });
+        }));
         inv.identities.push(identity);
     }
     inv.sort();

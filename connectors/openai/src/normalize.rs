@@ -163,7 +163,7 @@ pub fn normalize(f: &Fetched, origin: &str) -> Vec<Identity> {
                 (None, None) => (k.owner.kind.as_deref(), None, None),
             };
             id.owner = owner;
-            id.native = Native::AiKey(AiKey {
+            id.native = Native::AiKey(Box::new(AiKey {
                 project_id: Some(project.id.clone()),
                 project_name: project_name.clone(),
                 project_archived: project.archived(),
@@ -171,7 +171,7 @@ pub fn normalize(f: &Fetched, origin: &str) -> Vec<Identity> {
                 owner_id,
                 owner_project_access: k.owner_project_access.clone(),
                 redacted_hint: k.redacted_value.clone(),
-            });
+            }));
             out.push(id);
         }
     }
@@ -214,12 +214,12 @@ pub fn normalize(f: &Fetched, origin: &str) -> Vec<Identity> {
                     _ => None,
                 })
             });
-        id.native = Native::AiKey(AiKey {
+        id.native = Native::AiKey(Box::new(AiKey {
             owner_type,
             owner_id: k.owner.id.clone(),
             redacted_hint: k.redacted_value.clone(),
             ..AiKey::default()
-        });
+        }));
         out.push(id);
     }
     out

@@ -420,7 +420,7 @@ impl GcpAccess {
             .iter()
             .filter(|i| i.kind == kinds::GCP_SERVICE_ACCOUNT)
             .filter_map(|i| match &i.native {
-                Native::GcpServiceAccount(f) => Some((i, f)),
+                Native::GcpServiceAccount(f) => Some((i, &**f)),
                 _ => None,
             })
             .collect();

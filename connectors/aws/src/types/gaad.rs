@@ -115,7 +115,7 @@ pub struct Tag {
     pub value: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct ManagedPolicyDetail {
     pub policy_name: String,
@@ -124,7 +124,7 @@ pub struct ManagedPolicyDetail {
     pub policy_version_list: Vec<PolicyVersion>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct PolicyVersion {
     pub document: Option<Box<RawValue>>,
