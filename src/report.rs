@@ -210,8 +210,11 @@ pub struct ReportFinding {
     pub evidence: crate::finding::Evidence,
     pub remediation: &'static str,
     pub fingerprint: String,
-    pub owasp: Vec<&'static str>,
-    pub cis: Vec<&'static str>,
+    // The rule's OWASP NHI Top 10 codes (`NHI5`), not copied per finding.
+    #[schemars(with = "Vec<String>")]
+    pub owasp: &'static [crate::finding::Owasp],
+    #[schemars(with = "Vec<String>")]
+    pub cis: &'static [&'static str],
     pub credential_id: Option<String>,
     /// The accepted risk (`[[suppress]]` entry) that covers it; absent when none applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -329,8 +332,8 @@ fn finding(j: Judged) -> ReportFinding {
         evidence: j.evidence,
         remediation: j.meta.remediation,
         fingerprint: j.fingerprint,
-        owasp: j.meta.owasp.iter().map(|o| o.code()).collect(),
-        cis: j.meta.cis.to_vec(),
+        owasp: j.meta.owasp,
+        cis: j.meta.cis,
         credential_id: j.finding.credential_id,
         suppression: None,
         baseline: None,

@@ -55,7 +55,11 @@ impl Render for Csv {
                 f.credential_id.as_deref().unwrap_or(""),
                 &f.message,
                 f.remediation,
-                &f.owasp.join(" "),
+                &f.owasp
+                    .iter()
+                    .map(|o| o.code())
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 &report.evaluated_at,
                 match f.baseline {
                     Some(BaselineState::New) => "new",

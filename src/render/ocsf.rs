@@ -195,7 +195,7 @@ struct Remediation<'a> {
 
 #[derive(Serialize)]
 struct Unmapped<'a> {
-    owasp: &'a [&'static str],
+    owasp: &'a [crate::finding::Owasp],
     cis: &'a [&'static str],
     evidence: &'a crate::finding::Evidence,
     credential_id: Option<&'a str>,
@@ -372,8 +372,8 @@ fn finding<'a>(
         risk_level_id,
         risk_level,
         unmapped: Unmapped {
-            owasp: &f.owasp,
-            cis: &f.cis,
+            owasp: f.owasp,
+            cis: f.cis,
             evidence: &f.evidence,
             credential_id: f.credential_id.as_deref(),
             suppression: f.suppression.as_ref(),

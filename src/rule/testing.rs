@@ -450,7 +450,9 @@ pub mod k8s {
                 created_at: Some(days_ago(300)),
                 last_used,
                 expires: Expiry::Never,
-                details: [("secret".to_string(), format!("ns/{name}"))].into(),
+                details: [("secret".to_string(), format!("ns/{name}"))]
+                    .into_iter()
+                    .collect(),
             });
             self
         }
@@ -629,6 +631,6 @@ pub fn azure_secret(
         created_at: Some(days_ago(start_days_ago)),
         last_used: LastUsed::Unknown,
         expires: Expiry::At(days_ago(-end_in_days)),
-        details,
+        details: details.into(),
     }
 }

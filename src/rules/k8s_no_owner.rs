@@ -9,7 +9,6 @@ use crate::finding::{Category, Finding, Kinds, Owasp, RuleMeta, Severity};
 use crate::rule::k8s::{facts, is_builtin, K8S_ACCOUNTS};
 use crate::rule::{Ctx, Subject};
 use serde_json::json;
-use std::collections::BTreeMap;
 
 pub struct Rule;
 
@@ -29,9 +28,13 @@ static META: RuleMeta = RuleMeta {
 };
 
 /// The first owner-like key with a value, in the configured order.
-fn owner<'a>(tags: &'a BTreeMap<String, String>, keys: &[String]) -> Option<(&'a str, &'a str)> {
+/// Labels and annotations (an identity's tags, its namespace's).
+fn owner<'a, T>(tags: T, keys: &[String]) -> Option<(&'a str, &'a str)>
+where
+    T: IntoIterator<Item = (&'a String, &'a String)> + Copy,
+{
     keys.iter().find_map(|key| {
-        tags.iter()
+        tags.into_iter()
             .find(|(k, v)| {
                 let base = k.rsplit('/').next().unwrap_or(k);
                 base.eq_ignore_ascii_case(key) && !v.trim().is_empty()

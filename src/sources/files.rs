@@ -215,62 +215,36 @@ pub fn load(
     max_file_size: u64,
     mut importers: Vec<Box<dyn Importer>>,
 ) -> Inventory {
+    use rayon::prelude::*;
     let mut inventory = Inventory::default();
     let accepted = accepted(&importers);
-    for item in expand(paths) {
-        let path = match item {
-            Ok(p) => p,
-            Err((p, message)) => {
-                inventory
-                    .sources
-                    .push(failed(&p.display().to_string(), message));
-                continue;
+    let items = expand(paths);
+    // Files are read and their shape checked on every core, a window of them at a time (about
+    // WINDOW_BYTES, at least one file); importers take them one by one, in order.
+    let mut next = 0;
+    while next < items.len() {
+        let mut end = next;
+        let mut bytes_in_window = 0;
+        while end < items.len() && (end == next || bytes_in_window < WINDOW_BYTES) {
+            if let Ok(path) = &items[end] {
+                bytes_in_window += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
             }
-        };
-        let origin = path.display().to_string();
-        let bytes = match read_bounded(&path, max_file_size) {
-            Ok(b) => b,
-            Err(why) => {
-                // Not an export at all: say what would have been.
-                let why = if why == BINARY {
-                    format!("{why}; {accepted}")
-                } else {
-                    why
-                };
-                inventory.sources.push(failed(&origin, why));
-                continue;
-            }
-        };
-        tracing::debug!(file = %origin, bytes = bytes.len(), "reading");
-        let sniffed = match sniff(&bytes) {
-            Ok(s) => s,
-            Err(why) => {
-                inventory
-                    .sources
-                    .push(failed(&origin, format!("{why}; {accepted}")));
-                continue;
-            }
-        };
-        if let Some(importer) = importers.iter_mut().find(|i| i.claims(&sniffed)) {
-            let sniffed = Sniffed {
-                reopen: Reopen::of(&path, bytes.len() as u64),
-                ..sniffed
-            };
-            importer.add(&origin, &bytes, &sniffed);
-            continue;
+            end += 1;
         }
-        let problem = match &sniffed.json {
-            Some(shape) if shape.object_has("schema_version") && shape.object_has("identities") => {
-                read_inventory(&mut inventory, &origin, &bytes);
-                continue;
-            }
-            Some(JsonShape::Object(_)) => "the JSON object is not a recognized export",
-            Some(JsonShape::List(_)) => "the file holds a JSON list, not an export object",
-            None => "the file is neither JSON nor a CSV export nhi reads",
-        };
-        inventory
-            .sources
-            .push(failed(&origin, format!("{problem}; {accepted}")));
+        let window: Vec<Option<Result<FileRead, String>>> = items[next..end]
+            .par_iter()
+            .map(|item| {
+                let path = item.as_ref().ok()?;
+                Some(read_bounded(path, max_file_size).map(|bytes| {
+                    let json = sniff(&bytes).map(|s| s.json);
+                    (bytes, json)
+                }))
+            })
+            .collect();
+        for (item, read) in items[next..end].iter().zip(window) {
+            take_file(&mut inventory, &mut importers, &accepted, item, read);
+        }
+        next = end;
     }
     for importer in importers {
         if importer.is_used() {
@@ -279,6 +253,81 @@ pub fn load(
     }
     inventory.sort();
     inventory
+}
+
+/// A file's bytes, and its shape (or why it cannot be an export).
+type FileRead = (Vec<u8>, Result<Option<JsonShape>, String>);
+
+/// How much input is read ahead, on every core, before importers take it.
+const WINDOW_BYTES: u64 = 64 << 20;
+
+/// Give one file, read and sniffed, to the importer that claims it (or read it as a saved
+/// inventory); a file that cannot be read or that nobody claims is a failed source.
+fn take_file(
+    inventory: &mut Inventory,
+    importers: &mut [Box<dyn Importer>],
+    accepted: &str,
+    item: &Result<PathBuf, (PathBuf, String)>,
+    read: Option<Result<FileRead, String>>,
+) {
+    let path = match item {
+        Ok(p) => p,
+        Err((p, message)) => {
+            inventory
+                .sources
+                .push(failed(&p.display().to_string(), message.clone()));
+            return;
+        }
+    };
+    let origin = path.display().to_string();
+    let (bytes, json) = match read {
+        Some(Ok((bytes, Ok(json)))) => (bytes, json),
+        // Not an export at all: say what would have been.
+        Some(Ok((_, Err(why)))) => {
+            inventory
+                .sources
+                .push(failed(&origin, format!("{why}; {accepted}")));
+            return;
+        }
+        Some(Err(why)) if why == BINARY => {
+            inventory
+                .sources
+                .push(failed(&origin, format!("{why}; {accepted}")));
+            return;
+        }
+        Some(Err(why)) => {
+            inventory.sources.push(failed(&origin, why));
+            return;
+        }
+        None => return,
+    };
+    tracing::debug!(file = %origin, bytes = bytes.len(), "reading");
+    let trimmed = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    let sniffed = Sniffed {
+        text: std::str::from_utf8(trimmed).ok(),
+        json,
+        reopen: None,
+    };
+    if let Some(importer) = importers.iter_mut().find(|i| i.claims(&sniffed)) {
+        let sniffed = Sniffed {
+            reopen: Reopen::of(path, bytes.len() as u64),
+            ..sniffed
+        };
+        importer.add(&origin, &bytes, &sniffed);
+        return;
+    }
+    let problem = match &sniffed.json {
+        Some(shape) if shape.object_has("schema_version") && shape.object_has("identities") => {
+            read_inventory(inventory, &origin, &bytes);
+            return;
+        }
+        Some(JsonShape::Object(_)) => "the JSON object is not a recognized export",
+        Some(JsonShape::List(_)) => "the file holds a JSON list, not an export object",
+        None => "the file is neither JSON nor a CSV export nhi reads",
+    };
+    inventory
+        .sources
+        .push(failed(&origin, format!("{problem}; {accepted}")));
 }
 
 fn read_inventory(inventory: &mut Inventory, origin: &str, bytes: &[u8]) {

@@ -7,7 +7,7 @@ use nhi_api::{
     credential_kinds, kinds, providers, AiKey, Credential, CredentialStatus, Expiry, Identity,
     LastUsed, Native, Owner,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// What was fetched from one organization.
 pub struct Fetched {
@@ -68,7 +68,7 @@ pub fn normalize(f: &Fetched, origin: &str) -> Vec<Identity> {
                 last_used: LastUsed::Unknown,
                 // Anthropic keys without an expiry never expire.
                 expires: time(k.expires_at.as_deref()).map_or(Expiry::Never, Expiry::At),
-                details: BTreeMap::new(),
+                details: nhi_api::StrMap::new(),
             });
             let creator = k.created_by.as_ref();
             let creator_is_user =

@@ -80,6 +80,50 @@ enum Read {
     Report(ReportFile),
 }
 
+impl Read {
+    /// What the first pass learns of a file read in full.
+    fn scan(&self, size: u64) -> Scan {
+        match self {
+            Read::Gaad(f) => Scan {
+                accounts: normalize::gaad_accounts(&f.gaad)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
+                aws_policies: f
+                    .gaad
+                    .policies
+                    .iter()
+                    .flatten()
+                    .filter(|p| !normalize::is_customer_policy(&p.arn))
+                    .cloned()
+                    .collect(),
+                size,
+            },
+            Read::Report(f) => Scan {
+                accounts: report_accounts(&f.rows),
+                aws_policies: Vec::new(),
+                size,
+            },
+        }
+    }
+}
+
+/// A group's files read in full, each with its place in the order files were added.
+type Group = (Vec<(usize, GaadFile)>, Vec<(usize, ReportFile)>);
+
+/// A file after the first pass: read in full already, or to be read again.
+enum Stage {
+    Later(Added),
+    Done(Read),
+}
+
+fn report_accounts(rows: &[credential_report::ReportRow]) -> BTreeSet<String> {
+    rows.iter()
+        .filter_map(|r| gaad::account_of(&r.arn))
+        .map(str::to_string)
+        .collect()
+}
+
 /// What the first pass learns of a file: the accounts it holds data of, and the managed
 /// policies owned by AWS it carries (shared by every account).
 struct Scan {
@@ -99,10 +143,12 @@ struct GaadScan {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", default)]
+#[derive(Default)]
 struct ArnOnly {
-    #[serde(default)]
     arn: String,
+    attached_managed_policies: Vec<gaad::AttachedPolicy>,
+    permissions_boundary: Option<gaad::Boundary>,
 }
 
 impl Added {
@@ -111,6 +157,20 @@ impl Added {
             Held::Bytes(b) => Ok(std::borrow::Cow::Borrowed(b)),
             Held::File(f) => f.read().map(std::borrow::Cow::Owned),
             Held::Parsed(_) => Ok(std::borrow::Cow::Borrowed(&[])),
+        }
+    }
+
+    /// The first pass. When everything added fits in one batch (`whole`), or the file is
+    /// parsed already, it is read in full now and kept; otherwise only scanned.
+    fn first_pass(self, whole: bool) -> Result<(Scan, Stage), (String, String)> {
+        if whole || matches!(self.held, Held::Parsed(_)) {
+            let size = self.size();
+            let read = self.read()?;
+            return Ok((read.scan(size), Stage::Done(read)));
+        }
+        match self.scan() {
+            Ok(scan) => Ok((scan, Stage::Later(self))),
+            Err(why) => Err((self.origin, why)),
         }
     }
 
@@ -126,31 +186,11 @@ impl Added {
     /// read fails here, with the message reading it in full gives.
     fn scan(&self) -> Result<Scan, String> {
         let size = self.size();
-        if let Held::Parsed(g) = &self.held {
-            return Ok(Scan {
-                accounts: normalize::gaad_accounts(g)
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect(),
-                aws_policies: g
-                    .policies
-                    .iter()
-                    .flatten()
-                    .filter(|p| !normalize::is_customer_policy(&p.arn))
-                    .cloned()
-                    .collect(),
-                size,
-            });
-        }
         let bytes = self.bytes()?;
         if self.kind != Kind::Gaad {
             let (rows, _) = parse_report(self.kind, &bytes)?;
             return Ok(Scan {
-                accounts: rows
-                    .iter()
-                    .filter_map(|r| gaad::account_of(&r.arn))
-                    .map(str::to_string)
-                    .collect(),
+                accounts: report_accounts(&rows),
                 aws_policies: Vec::new(),
                 size,
             });
@@ -177,7 +217,13 @@ impl Added {
             .copied()
             .flatten()
             .flatten()
-            .filter_map(|p| gaad::account_of(&p.arn))
+            .flat_map(|p| {
+                std::iter::once(p.arn.as_str()).chain(normalize::attached(
+                    &p.attached_managed_policies,
+                    &p.permissions_boundary,
+                ))
+            })
+            .filter_map(gaad::account_of)
             .map(str::to_string)
             .collect();
         let (customer, aws_policies): (Vec<_>, Vec<_>) = scan
@@ -281,9 +327,10 @@ fn parse_report(kind: Kind, bytes: &[u8]) -> Result<ParsedRows, String> {
 /// every file (on every core) learns which accounts each one holds; then each group of files
 /// sharing accounts is read in full, normalized and dropped before the next, so memory holds
 /// the normalized estate and a few groups' raw files, never every raw file at once.
-#[derive(Default)]
 pub struct AwsImport {
     added: Vec<Added>,
+    /// How much raw input is read in full at once ([`BATCH_BYTES`]; smaller in tests).
+    batch_bytes: u64,
     organizations: Vec<(String, types::organization::OrganizationExport)>,
     failed: Vec<SourceReport>,
 }
@@ -298,6 +345,17 @@ struct CredentialReportEnvelope {
 /// How much raw input is read in full at once, at least (whole groups of files, parsed on
 /// every core).
 const BATCH_BYTES: u64 = 128 << 20;
+
+impl Default for AwsImport {
+    fn default() -> Self {
+        AwsImport {
+            added: Vec::new(),
+            batch_bytes: BATCH_BYTES,
+            organizations: Vec::new(),
+            failed: Vec::new(),
+        }
+    }
+}
 
 impl AwsImport {
     pub fn new() -> Self {
@@ -370,26 +428,32 @@ impl AwsImport {
     pub fn finish(mut self) -> Inventory {
         use rayon::prelude::*;
         let added = std::mem::take(&mut self.added);
-        // First pass: the accounts of every file, and AWS's managed policies.
-        let scans: Vec<Result<Scan, String>> = added.par_iter().map(Added::scan).collect();
+        // First pass: the accounts of every file, and AWS's managed policies. When all of it
+        // fits in one batch, it is read in full at once instead.
+        let whole = added.iter().map(Added::size).sum::<u64>() <= self.batch_bytes;
+        let origins: Vec<String> = added.iter().map(|a| a.origin.clone()).collect();
+        let passed: Vec<Result<(Scan, Stage), (String, String)>> =
+            added.into_par_iter().map(|a| a.first_pass(whole)).collect();
         let mut normalizer = normalize::Normalizer::new();
-        let mut files: Vec<Option<Added>> = Vec::with_capacity(added.len());
-        let mut accounts_of: Vec<BTreeSet<String>> = Vec::with_capacity(added.len());
-        let mut sizes = Vec::with_capacity(added.len());
+        let mut files: Vec<Option<Stage>> = Vec::with_capacity(passed.len());
+        let mut accounts_of: Vec<BTreeSet<String>> = Vec::with_capacity(passed.len());
+        let mut sizes = Vec::with_capacity(passed.len());
         let mut aws_policies = Vec::new();
-        for (file, scan) in added.into_iter().zip(scans) {
-            match scan {
-                Ok(scan) => {
-                    aws_policies.extend(
-                        scan.aws_policies
-                            .into_iter()
-                            .map(|p| (p, file.origin.clone())),
-                    );
+        for (origin, result) in origins.into_iter().zip(passed) {
+            match result {
+                Ok((scan, stage)) => {
+                    aws_policies.extend(scan.aws_policies.into_iter().map(|p| (p, origin.clone())));
                     accounts_of.push(scan.accounts);
                     sizes.push(scan.size);
-                    files.push(Some(file));
+                    files.push(Some(stage));
                 }
-                Err(why) => self.fail(&file.origin, why),
+                Err((origin, why)) => {
+                    self.fail(&origin, why);
+                    // Keeps the indices of files and accounts in step.
+                    accounts_of.push(BTreeSet::new());
+                    sizes.push(0);
+                    files.push(None);
+                }
             }
         }
         normalizer.managed(aws_policies.iter().map(|(p, origin)| (p, origin.as_str())));
@@ -403,18 +467,24 @@ impl AwsImport {
             // A batch: whole groups, until enough bytes to keep every core busy.
             let mut end = next;
             let mut bytes = 0;
-            while end < groups.len() && (end == next || bytes < BATCH_BYTES) {
+            while end < groups.len() && (end == next || bytes < self.batch_bytes) {
                 bytes += groups[end].iter().map(|&i| sizes[i]).sum::<u64>();
                 end += 1;
             }
-            let batch: Vec<(usize, Added)> = groups[next..end]
+            let batch: Vec<(usize, Stage)> = groups[next..end]
                 .iter()
                 .flatten()
                 .filter_map(|&i| files[i].take().map(|f| (i, f)))
                 .collect();
-            let read: BTreeMap<usize, Result<Read, (String, String)>> =
-                batch.into_par_iter().map(|(i, f)| (i, f.read())).collect();
-            let mut read = read;
+            let mut read: BTreeMap<usize, Result<Read, (String, String)>> = batch
+                .into_par_iter()
+                .map(|(i, stage)| match stage {
+                    Stage::Done(read) => (i, Ok(read)),
+                    Stage::Later(added) => (i, added.read()),
+                })
+                .collect();
+            // Each group of the batch normalized on its own core, taken back in order.
+            let mut parts: Vec<Group> = Vec::new();
             for group in &groups[next..end] {
                 let mut gaads = Vec::new();
                 let mut reports = Vec::new();
@@ -426,10 +496,22 @@ impl AwsImport {
                         None => {}
                     }
                 }
-                let gaads: Vec<(usize, &GaadFile)> = gaads.iter().map(|(i, g)| (*i, g)).collect();
-                let reports: Vec<(usize, &ReportFile)> =
-                    reports.iter().map(|(i, r)| (*i, r)).collect();
-                normalizer.component(&gaads, &reports);
+                parts.push((gaads, reports));
+            }
+            let forks: Vec<normalize::Normalizer> = parts
+                .into_par_iter()
+                .map(|(gaads, reports)| {
+                    let mut fork = normalizer.fork();
+                    let gaads: Vec<(usize, &GaadFile)> =
+                        gaads.iter().map(|(i, g)| (*i, g)).collect();
+                    let reports: Vec<(usize, &ReportFile)> =
+                        reports.iter().map(|(i, r)| (*i, r)).collect();
+                    fork.component(&gaads, &reports);
+                    fork
+                })
+                .collect();
+            for fork in forks {
+                normalizer.absorb(fork);
             }
             next = end;
         }
@@ -622,7 +704,15 @@ mod tests {
     /// policies come from whichever file holds them first, even another account's.
     #[test]
     fn files_of_one_account_join_wherever_they_come_in_the_order() {
-        let mut import = AwsImport::new();
+        // Read whole (small imports), and scanned then read group by group (large ones).
+        for batch_bytes in [BATCH_BYTES, 1] {
+            let mut import = AwsImport::new();
+            import.batch_bytes = batch_bytes;
+            joined_across_files(import);
+        }
+    }
+
+    fn joined_across_files(mut import: AwsImport) {
         // A's first page: a group, no AWS-managed policy details.
         import.add_gaad(
             "a-1.json",
@@ -696,17 +786,27 @@ mod tests {
         assert_eq!(groups, [vec![0, 3, 4], vec![1, 5], vec![2]]);
     }
 
-    /// A file that changed between the two reads is a failed source that says so; the other
+    /// A file that changed after it was first read is a failed source that says so; the other
     /// files are still read.
     #[test]
-    fn a_file_changed_between_reads_is_a_failed_source() {
-        let dir = std::env::temp_dir().join(format!("nhi-aws-reopen-{}", std::process::id()));
+    fn a_file_changed_after_it_was_added_is_a_failed_source() {
+        for batch_bytes in [BATCH_BYTES, 1] {
+            changed_file_fails(batch_bytes);
+        }
+    }
+
+    fn changed_file_fails(batch_bytes: u64) {
+        let dir = std::env::temp_dir().join(format!(
+            "nhi-aws-reopen-{}-{batch_bytes}",
+            std::process::id()
+        ));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let path = dir.join("gaad.json");
         let bytes = gaad(&[user("111111111111", "u", &[], &[])], &[], &[]);
         std::fs::write(&path, &bytes).expect("write");
         let reopen = Reopen::of(&path, bytes.len() as u64).expect("a regular file");
         let mut import = AwsImport::new();
+        import.batch_bytes = batch_bytes;
         import.push("gaad.json", Kind::Gaad, Held::File(reopen));
         import.add_gaad(
             "other.json",

@@ -50,23 +50,50 @@ pub(crate) fn is_customer_policy(arn: &str) -> bool {
     account_of(arn).is_some_and(|a| a != "aws")
 }
 
-/// The accounts a GAAD file holds principals or customer-managed policies of.
+/// The accounts a GAAD file holds principals or customer-managed policies of, or names in
+/// customer-managed policies its principals attach (another account's policy cannot be
+/// attached in IAM, but an export that says so is joined to that account's files, whose copy
+/// of the policy it then reads).
 pub(crate) fn gaad_accounts(g: &gaad::Gaad) -> BTreeSet<&str> {
-    let principals = g.user_detail_list.iter().flatten().map(|u| u.arn.as_str());
-    let roles = g.role_detail_list.iter().flatten().map(|r| r.arn.as_str());
-    let groups = g.group_detail_list.iter().flatten().map(|g| g.arn.as_str());
-    let policies = g
-        .policies
+    let mut arns: Vec<&str> = Vec::new();
+    for u in g.user_detail_list.iter().flatten() {
+        arns.push(&u.arn);
+        arns.extend(attached(
+            &u.attached_managed_policies,
+            &u.permissions_boundary,
+        ));
+    }
+    for r in g.role_detail_list.iter().flatten() {
+        arns.push(&r.arn);
+        arns.extend(attached(
+            &r.attached_managed_policies,
+            &r.permissions_boundary,
+        ));
+    }
+    for gr in g.group_detail_list.iter().flatten() {
+        arns.push(&gr.arn);
+        arns.extend(attached(&gr.attached_managed_policies, &None));
+    }
+    arns.extend(
+        g.policies
+            .iter()
+            .flatten()
+            .map(|p| p.arn.as_str())
+            .filter(|arn| is_customer_policy(arn)),
+    );
+    arns.into_iter().filter_map(account_of).collect()
+}
+
+/// The customer-managed policies a principal attaches, its permissions boundary included.
+pub(crate) fn attached<'a>(
+    policies: &'a [AttachedPolicy],
+    boundary: &'a Option<gaad::Boundary>,
+) -> impl Iterator<Item = &'a str> + 'a {
+    policies
         .iter()
-        .flatten()
-        .map(|p| p.arn.as_str())
-        .filter(|arn| is_customer_policy(arn));
-    principals
-        .chain(roles)
-        .chain(groups)
-        .chain(policies)
-        .filter_map(account_of)
-        .collect()
+        .map(|p| p.policy_arn.as_str())
+        .chain(boundary.iter().map(|b| b.permissions_boundary_arn.as_str()))
+        .filter(|arn| is_customer_policy(arn))
 }
 
 /// Builds the inventory of an import, one group of files at a time.
@@ -256,6 +283,42 @@ impl Normalizer {
                 .or_default()
                 .extend(accounts.into_iter().map(str::to_string));
         }
+    }
+
+    /// A normalizer for groups of files to be normalized beside this one (on another core),
+    /// knowing the managed policies it knows; [`Normalizer::absorb`] takes its work back.
+    pub(crate) fn fork(&self) -> Normalizer {
+        Normalizer {
+            managed: self.managed.clone(),
+            ..Normalizer::default()
+        }
+    }
+
+    /// Take back what a fork normalized. Forks hold other files and other accounts, so
+    /// nothing they found is in this one already. The customer-managed policies a fork read
+    /// stay with it: they belong to its accounts, which no other group names.
+    pub(crate) fn absorb(&mut self, fork: Normalizer) {
+        self.inventory.merge(fork.inventory);
+        for (origin, messages) in fork.issues.0 {
+            self.issues.0.entry(origin).or_default().extend(messages);
+        }
+        for (origin, messages) in fork.policy_issues {
+            self.policy_issues
+                .entry(origin)
+                .or_default()
+                .extend(messages);
+        }
+        for (origin, n) in fork.per_origin {
+            *self.per_origin.entry(origin).or_default() += n;
+        }
+        for (origin, notes) in fork.notes {
+            self.notes.entry(origin).or_default().extend(notes);
+        }
+        self.truncated.extend(fork.truncated);
+        for (origin, accounts) in fork.scopes_of {
+            self.scopes_of.entry(origin).or_default().extend(accounts);
+        }
+        self.origins.extend(fork.origins);
     }
 
     /// One more identity read from this file.
@@ -679,7 +742,7 @@ fn report_credentials(row: &ReportRow) -> Vec<Credential> {
     let mut out = Vec::new();
     for (i, slot) in row.access_keys.iter().enumerate() {
         if let Some(k) = slot {
-            let mut details = BTreeMap::new();
+            let mut details = nhi_api::StrMap::new();
             if let Some(r) = &k.last_used_region {
                 details.insert("last_used_region".to_string(), r.clone());
             }
@@ -716,7 +779,7 @@ fn report_credentials(row: &ReportRow) -> Vec<Credential> {
                 last_used: LastUsed::Unknown,
                 // The certificate's own validity is not in the credential report.
                 expires: Expiry::Unknown,
-                details: BTreeMap::new(),
+                details: nhi_api::StrMap::new(),
             });
         }
     }

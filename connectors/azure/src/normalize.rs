@@ -146,7 +146,7 @@ fn credentials(
             expires: parse_time(p.end_date_time.as_deref())
                 .map(Expiry::At)
                 .unwrap_or(Expiry::Unknown),
-            details,
+            details: details.into(),
         });
     }
     for (i, k) in keys.iter().enumerate() {
@@ -175,7 +175,7 @@ fn credentials(
             expires: parse_time(k.end_date_time.as_deref())
                 .map(Expiry::At)
                 .unwrap_or(Expiry::Unknown),
-            details,
+            details: details.into(),
         });
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));

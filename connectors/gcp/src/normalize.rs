@@ -298,11 +298,13 @@ pub fn normalize(export: &Export) -> Inventory {
         identity.provider_managed = default_account == Some("service_agent");
         // Owner convention: `owner: X` in the description; project labels fill in the rest.
         if let Some(d) = &sa.description {
-            identity.tags = description_tags(d);
+            identity.tags = description_tags(d).into();
         }
         if let Some(p) = project_facts {
             for (k, v) in &p.labels {
-                identity.tags.entry(k.clone()).or_insert_with(|| v.clone());
+                if !identity.tags.contains_key(k) {
+                    identity.tags.insert(k.clone(), v.clone());
+                }
             }
         }
         let account_seen = auth
@@ -355,7 +357,7 @@ pub fn normalize(export: &Export) -> Inventory {
                 created_at: created,
                 last_used: key_used,
                 expires,
-                details,
+                details: details.into(),
             });
             last_used = last_used.latest(key_used);
         }

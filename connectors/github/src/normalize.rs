@@ -181,7 +181,8 @@ pub fn identities(d: &OrgData) -> Vec<Identity> {
                     None => "unknown",
                 }
                 .to_string(),
-            )]),
+            )])
+            .into(),
         });
         i.native = Native::Github(Box::new(facts));
         out.push(i);
@@ -275,7 +276,7 @@ fn fine_grained_pat(d: &OrgData, pat: &FineGrainedPat, pending: bool) -> Identit
         created_at: i.created_at,
         last_used: i.last_used,
         expires: expiry(pat.token_expires_at),
-        details,
+        details: details.into(),
     });
     i.native = Native::Github(Box::new(facts));
     i
@@ -325,7 +326,7 @@ fn credential_authorization(d: &OrgData, ca: &CredentialAuthorization) -> Identi
             Expiry::Never if ssh => Expiry::Unknown,
             e => e,
         },
-        details: BTreeMap::new(),
+        details: nhi_api::StrMap::new(),
     });
     i.native = Native::Github(Box::new(facts));
     i
@@ -366,7 +367,7 @@ fn actions_secret(
         created_at: secret.updated_at.or(secret.created_at),
         last_used: LastUsed::Unknown,
         expires: Expiry::Unknown,
-        details: BTreeMap::new(),
+        details: nhi_api::StrMap::new(),
     });
     i.native = Native::Github(Box::new(GithubFacts {
         repository: repo.cloned(),

@@ -145,7 +145,7 @@ fn credential(
         created_at,
         last_used,
         expires,
-        details: BTreeMap::new(),
+        details: nhi_api::StrMap::new(),
     }
 }
 
@@ -488,7 +488,7 @@ fn variable(
         created_at: None,
         last_used: LastUsed::Unknown,
         expires: Expiry::Unknown,
-        details: BTreeMap::new(),
+        details: nhi_api::StrMap::new(),
     });
     facts.variable_key = Some(v.key.clone());
     facts.masked = v.masked;
@@ -516,7 +516,7 @@ fn registration_token(d: &ScopeData, level: &str, path: &str, facts: GitlabFacts
         created_at: None,
         last_used: LastUsed::Unknown,
         expires: Expiry::Unknown,
-        details: BTreeMap::new(),
+        details: nhi_api::StrMap::new(),
     });
     i.native = Native::Gitlab(Box::new(facts));
     i

@@ -350,7 +350,7 @@ fn tokens(c: &Cluster) -> HashMap<(&str, &str), Vec<Credential>> {
                 last_used: day_label(m.labels.get(LAST_USED_LABEL))
                     .map_or(LastUsed::Unknown, LastUsed::At),
                 expires: Expiry::Never,
-                details,
+                details: details.into(),
             });
     }
     for v in out.values_mut() {
@@ -449,7 +449,7 @@ pub fn normalize(c: &Cluster) -> Inventory {
             .iter()
             .filter(|c| c.status == CredentialStatus::Active)
             .fold(LastUsed::Unknown, |acc, c| acc.latest(c.last_used));
-        identity.tags = tags(&m.labels, &m.annotations);
+        identity.tags = tags(&m.labels, &m.annotations).into();
         identity.provider_managed = control_plane(ns, &g);
         identity.credentials = credentials;
         let ns_obj = namespaces.get(ns);

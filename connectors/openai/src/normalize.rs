@@ -6,7 +6,7 @@ use nhi_api::{
     credential_kinds, kinds, providers, AiKey, Credential, CredentialStatus, Expiry, Identity,
     LastUsed, Native, Owner,
 };
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 /// One project with what was listed in it.
 pub struct ProjectData {
@@ -54,7 +54,7 @@ fn key_credential(
         last_used: last_used(used),
         // OpenAI keys without an expiry (every project key) never expire.
         expires: time(expires).map_or(Expiry::Never, Expiry::At),
-        details: BTreeMap::new(),
+        details: nhi_api::StrMap::new(),
     }
 }
 

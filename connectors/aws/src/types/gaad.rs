@@ -95,7 +95,7 @@ pub struct InlinePolicy {
     pub policy_document: Option<Box<RawValue>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct AttachedPolicy {
     pub policy_name: String,
