@@ -406,11 +406,11 @@ fn index_probes(statements: &[CompiledStatement]) -> Vec<(u16, Vec<u16>)> {
 /// Every distinct document of an inventory, compiled once.
 #[derive(Debug, Default)]
 pub struct PolicyIndex {
-    compiled: HashMap<String, CompiledPolicy>,
+    compiled: HashMap<nhi_api::PolicyRef, CompiledPolicy>,
 }
 
 impl PolicyIndex {
-    pub fn build(policies: &BTreeMap<String, PolicyDocument>) -> Self {
+    pub fn build(policies: &BTreeMap<nhi_api::PolicyRef, PolicyDocument>) -> Self {
         let compiled = policies
             .par_iter()
             .map(|(k, doc)| (k.clone(), CompiledPolicy::compile(doc)))

@@ -261,9 +261,14 @@ impl Inventory {
     }
 
     /// Store a document and return its reference; identical documents share one entry.
+    /// Every reference to one document shares its key.
     pub fn intern_policy(&mut self, doc: PolicyDocument) -> PolicyRef {
-        let key = doc.content_id();
-        self.policies.entry(key.clone()).or_insert(doc);
+        let id = doc.content_id();
+        if let Some((key, _)) = self.policies.get_key_value(id.as_str()) {
+            return key.clone();
+        }
+        let key: PolicyRef = id.into();
+        self.policies.insert(key.clone(), doc);
         key
     }
 

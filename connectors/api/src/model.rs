@@ -364,7 +364,7 @@ impl PermissionSource {
 
 /// A key into [`crate::Inventory::policies`]: a content hash, so identical documents are stored
 /// and analyzed once however many principals they apply to.
-pub type PolicyRef = String;
+pub type PolicyRef = std::sync::Arc<str>;
 
 /// A policy that applies to an identity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -470,7 +470,7 @@ fn an_scp_deny_on_the_account_neutralizes_the_path() {
             policies: vec![NamedPolicy {
                 id: format!("p-{name}"),
                 name: name.into(),
-                policy: Some(key.to_string()),
+                policy: Some(key.into()),
             }],
         };
         let mut scp = vec![level("r-root", "FullAWSAccess", &full)];
