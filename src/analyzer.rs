@@ -99,10 +99,9 @@ pub fn fingerprint(rule_id: &str, identity: &Identity, credential_id: Option<&st
         h.update(part.as_bytes());
         h.update([0x1f]);
     }
-    h.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let mut out = String::with_capacity(32);
+    nhi_api::push_hex(&mut out, &h.finalize()[..16]);
+    out
 }
 
 pub fn analyze<'a>(inventory: &'a Inventory, config: &Config, now: DateTime<Utc>) -> Analysis<'a> {

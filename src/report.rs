@@ -14,14 +14,16 @@ use std::collections::BTreeMap;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
+// Borrows the inventory's strings (`'a`): a million identities' ids and names are not copied
+// again to be written.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct Report {
+pub struct Report<'a> {
     pub schema_version: u32,
     pub tool: Tool,
     pub evaluated_at: String,
     pub sources: Vec<Source>,
     pub summary: Summary,
-    pub identities: Vec<ReportIdentity>,
+    pub identities: Vec<ReportIdentity<'a>>,
     /// Every `[[suppress]]` entry of the config and what it did: `active` (it suppresses
     /// `findings`), `expired` (its date has passed: the `findings` it matches count again) or
     /// `stale` (it matches nothing). Absent when the config has none.
@@ -233,20 +235,20 @@ impl ReportFinding {
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct ReportIdentity {
-    pub id: String,
-    pub provider: String,
-    pub kind: String,
-    pub name: String,
-    pub scope: String,
-    pub origin: Option<String>,
+pub struct ReportIdentity<'a> {
+    pub id: &'a str,
+    pub provider: &'a str,
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub scope: &'a str,
+    pub origin: Option<&'a str>,
     pub created_at: Option<String>,
     pub last_used_at: Option<String>,
     pub usage: &'static str,
     pub owner: Option<Owner>,
     pub provider_managed: bool,
     /// The AI agent service this identity acts for, if any.
-    pub ai_agent: Option<String>,
+    pub ai_agent: Option<&'a str>,
     pub credentials: Vec<ReportCredential>,
     pub risk: Risk,
     pub findings: Vec<ReportFinding>,
@@ -261,7 +263,7 @@ pub struct ReportIdentity {
     /// What it may do, in the provider's own words (OAuth scopes, admin roles), as its connector
     /// named them (inventory `permissions` of source `grant`); absent when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub grants: Vec<String>,
+    pub grants: Vec<&'a str>,
 }
 
 /// How much of a source could be read (mirrors `nhi_api::SourceStatus` for the schema).
@@ -342,15 +344,15 @@ fn finding(j: Judged) -> ReportFinding {
 
 /// The report's entry for one assessment, moving its findings and paths (a copy of a large
 /// estate's findings would double the memory they take).
-fn identity(a: Assessment) -> ReportIdentity {
+fn identity(a: Assessment<'_>) -> ReportIdentity<'_> {
     let i = a.identity;
     ReportIdentity {
-        id: i.id.clone(),
-        provider: i.provider.clone(),
-        kind: i.kind.clone(),
-        name: i.name.clone(),
-        scope: i.scope.clone(),
-        origin: i.origin.clone(),
+        id: &i.id,
+        provider: &i.provider,
+        kind: &i.kind,
+        name: &i.name,
+        scope: &i.scope,
+        origin: i.origin.as_deref(),
         created_at: i.created_at.map(time),
         last_used_at: i.last_used.at().map(time),
         usage: usage(i.last_used),
@@ -359,7 +361,7 @@ fn identity(a: Assessment) -> ReportIdentity {
             source: o.source,
         }),
         provider_managed: i.provider_managed,
-        ai_agent: i.ai_agent.clone(),
+        ai_agent: i.ai_agent.as_deref(),
         credentials: i.credentials.iter().map(credential).collect(),
         risk: Risk {
             score: a.risk.score,
@@ -372,13 +374,13 @@ fn identity(a: Assessment) -> ReportIdentity {
             .permissions
             .iter()
             .filter(|p| p.source == nhi_api::PermissionSource::Grant)
-            .map(|p| p.name.clone())
+            .map(|p| p.name.as_str())
             .collect(),
     }
 }
 
-impl Report {
-    pub fn build(inventory: &Inventory, analysis: Analysis, now: DateTime<Utc>) -> Report {
+impl<'a> Report<'a> {
+    pub fn build(inventory: &Inventory, analysis: Analysis<'a>, now: DateTime<Utc>) -> Report<'a> {
         let not_judged = analysis.assessments.iter().filter(|a| !a.judged).count();
         let rules = analysis.rules;
         let identities: Vec<ReportIdentity> =
@@ -386,9 +388,9 @@ impl Report {
         let mut by_kind = BTreeMap::new();
         let mut ai_agents = BTreeMap::new();
         for i in &identities {
-            *by_kind.entry(i.kind.clone()).or_default() += 1;
+            *by_kind.entry(i.kind.to_string()).or_default() += 1;
             if i.ai_agent.is_some() {
-                *ai_agents.entry(i.provider.clone()).or_default() += 1;
+                *ai_agents.entry(i.provider.to_string()).or_default() += 1;
             }
         }
         let mut report = Report {
@@ -486,7 +488,7 @@ impl Report {
     }
 
     /// Findings with their identity, in report order.
-    pub fn findings(&self) -> impl Iterator<Item = (&ReportIdentity, &ReportFinding)> {
+    pub fn findings(&self) -> impl Iterator<Item = (&ReportIdentity<'_>, &ReportFinding)> {
         self.identities
             .iter()
             .flat_map(|i| i.findings.iter().map(move |f| (i, f)))
@@ -497,7 +499,7 @@ impl Report {
     pub fn shown(
         &self,
         show_suppressed: bool,
-    ) -> impl Iterator<Item = (&ReportIdentity, &ReportFinding)> {
+    ) -> impl Iterator<Item = (&ReportIdentity<'_>, &ReportFinding)> {
         self.findings()
             .filter(move |(_, f)| show_suppressed || f.is_open())
     }

@@ -284,11 +284,7 @@ pub fn glob(pattern: &str, text: &str) -> bool {
 pub fn apply(report: &mut Report, suppressions: &[Suppression], now: DateTime<Utc>) {
     let mut matched = vec![0usize; suppressions.len()];
     for identity in &mut report.identities {
-        let fields = [
-            identity.id.as_str(),
-            identity.name.as_str(),
-            identity.scope.as_str(),
-        ];
+        let fields = [identity.id, identity.name, identity.scope];
         for finding in &mut identity.findings {
             let mut applied = None;
             for (n, s) in suppressions.iter().enumerate() {

@@ -279,15 +279,17 @@ fn results_beyond_the_limit_are_cut_most_severe_kept_and_said() {
 }
 
 /// The demo's report, built with the library as `nhi scan --from fixtures/demo --now NOW` does.
-fn demo_report() -> nhi::report::Report {
+fn demo_report() -> nhi::report::Report<'static> {
     let now: DateTime<Utc> = NOW.parse().expect("time");
     let config = nhi::config::Config::parse("", &nhi::rules::ids()).expect("config");
     let inventory = nhi::sources::SourceArgs::files(&[root().join("fixtures/demo")])
         .expect("args")
         .collect(now, &config)
         .expect("collect");
-    let analysis = nhi::analyzer::analyze(&inventory, &config, now);
-    nhi::report::Report::build(&inventory, analysis, now)
+    // The report borrows the inventory; this test process keeps it to the end.
+    let inventory: &'static _ = Box::leak(Box::new(inventory));
+    let analysis = nhi::analyzer::analyze(inventory, &config, now);
+    nhi::report::Report::build(inventory, analysis, now)
 }
 
 fn render(report: &nhi::report::Report, limits: SarifLimits) -> Value {

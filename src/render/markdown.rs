@@ -226,9 +226,9 @@ fn finding_row(i: &ReportIdentity, f: &ReportFinding) -> String {
     };
     format!(
         "| **{}**<br>{} · {} | {}{new} | {}{accepted} | {} |\n",
-        text(&i.name),
-        text(&i.kind),
-        text(&i.scope),
+        text(i.name),
+        text(i.kind),
+        text(i.scope),
         code(f.rule_id),
         text(&f.message),
         code(&f.fingerprint),

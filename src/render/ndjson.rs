@@ -40,11 +40,11 @@ impl Render for Ndjson {
                 evaluated_at: &report.evaluated_at,
                 finding: f,
                 identity: IdentityRef {
-                    id: &i.id,
-                    provider: &i.provider,
-                    kind: &i.kind,
-                    name: &i.name,
-                    scope: &i.scope,
+                    id: i.id,
+                    provider: i.provider,
+                    kind: i.kind,
+                    name: i.name,
+                    scope: i.scope,
                     owner: i.owner.as_ref(),
                 },
             };

@@ -208,9 +208,9 @@ fn segment(s: &str) -> String {
 pub fn pseudo_path(i: &ReportIdentity) -> String {
     let mut parts = vec![
         "nhi".to_string(),
-        segment(&i.provider),
-        segment(&i.scope),
-        segment(&i.kind),
+        segment(i.provider),
+        segment(i.scope),
+        segment(i.kind),
     ];
     let name: Vec<String> = i
         .name
@@ -299,7 +299,6 @@ fn result(report: &Report, options: &SarifOptions, i: &ReportIdentity, f: &Repor
     let rule_index = report.rules.iter().position(|m| m.id == f.rule_id);
     let uri = i
         .origin
-        .as_ref()
         .and_then(|o| options.files.get(o))
         .cloned()
         .unwrap_or_else(|| pseudo_path(i));

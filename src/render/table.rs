@@ -229,7 +229,7 @@ impl Render for Table {
         for (i, f) in r.shown(show) {
             findings.add_row(vec![
                 f.severity.as_str().to_string(),
-                i.name.clone(),
+                i.name.to_string(),
                 format!("{}{}\n{}", f.rule_id, marks(f), f.message),
             ]);
         }

@@ -23,6 +23,16 @@ pub use model::*;
 pub use secret::Secret;
 
 use std::future::Future;
+
+/// Append bytes as lowercase hexadecimal (content ids and fingerprints: one per document and
+/// per finding, so without a string per byte).
+pub fn push_hex(out: &mut String, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for b in bytes {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 0x0f)] as char);
+    }
+}
 use std::pin::Pin;
 
 /// A boxed future, so that connectors can be held as `dyn Connector`.

@@ -31,11 +31,9 @@ impl PolicyDocument {
         // form rather than panic if it ever did.
         let bytes = serde_json::to_vec(self).unwrap_or_else(|_| format!("{self:?}").into_bytes());
         let digest = Sha256::digest(&bytes);
-        let mut out = String::with_capacity(40);
+        let mut out = String::with_capacity(39);
         out.push_str("sha256:");
-        for b in &digest[..16] {
-            out.push_str(&format!("{b:02x}"));
-        }
+        crate::push_hex(&mut out, &digest[..16]);
         out
     }
 }
