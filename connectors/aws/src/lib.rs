@@ -429,8 +429,11 @@ impl AwsImport {
         use rayon::prelude::*;
         let added = std::mem::take(&mut self.added);
         // First pass: the accounts of every file, and AWS's managed policies. When all of it
-        // fits in one batch, it is read in full at once instead.
-        let whole = added.iter().map(Added::size).sum::<u64>() <= self.batch_bytes;
+        // fits in one batch, or one file is most of it (one large account: its group would
+        // be nearly everything anyway), it is read in full at once instead.
+        let total = added.iter().map(Added::size).sum::<u64>();
+        let largest = added.iter().map(Added::size).max().unwrap_or(0);
+        let whole = total <= self.batch_bytes || largest.saturating_mul(2) >= total;
         let origins: Vec<String> = added.iter().map(|a| a.origin.clone()).collect();
         let passed: Vec<Result<(Scan, Stage), (String, String)>> =
             added.into_par_iter().map(|a| a.first_pass(whole)).collect();
