@@ -373,11 +373,13 @@ pub struct Permission {
     /// Policy name.
     pub name: String,
     /// Provider id of the policy (a managed policy's ARN), when it has one.
+    // Shared: a managed policy attached to many principals holds its ARN once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub arn: Option<String>,
+    pub arn: Option<std::sync::Arc<str>>,
     /// The group it comes through, for group policies.
+    // Shared by the group's members' copies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
+    pub group: Option<std::sync::Arc<str>>,
     /// The document, when the source holds it. `None` means its content is unknown (an AWS
     /// managed policy that the export does not include, or a document that could not be parsed):
     /// rules must not read absence of a grant from it.

@@ -16,6 +16,7 @@ use nhi_api::{
     SourceStatus,
 };
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// Excluded-count reasons.
 pub const EXCLUDED_CONSOLE_USER: &str = "aws_console_user";
@@ -105,7 +106,7 @@ pub(crate) struct Normalizer {
     /// problems, in ARN order.
     policy_issues: BTreeMap<String, BTreeMap<String, String>>,
     /// Managed policies by ARN: the interned default version, or why it is unusable.
-    managed: BTreeMap<String, Result<PolicyRef, String>>,
+    managed: BTreeMap<Arc<str>, Result<PolicyRef, String>>,
     /// Identities contributed to, per file.
     per_origin: BTreeMap<String, usize>,
     notes: BTreeMap<String, Vec<String>>,
@@ -129,7 +130,7 @@ impl Normalizer {
     ) {
         let mut details: BTreeMap<&str, (&ManagedPolicyDetail, &str)> = BTreeMap::new();
         for (p, origin) in policies {
-            if !self.managed.contains_key(&p.arn) {
+            if !self.managed.contains_key(p.arn.as_str()) {
                 details.entry(p.arn.as_str()).or_insert((p, origin));
             }
         }
@@ -148,7 +149,7 @@ impl Normalizer {
                     .or_default()
                     .insert(arn.to_string(), e.clone());
             }
-            self.managed.insert(arn.to_string(), result);
+            self.managed.insert(arn.into(), result);
             // Customers can make another stored version the default
             // (iam:SetDefaultPolicyVersion); AWS-managed policies cannot be changed by anyone
             // but AWS.
@@ -321,6 +322,15 @@ impl Normalizer {
         self.origins.extend(fork.origins);
     }
 
+    /// A managed policy's ARN (shared with every other attachment of a policy the export
+    /// holds) and its document, when it is known.
+    fn managed_policy(&self, arn: &str) -> (Arc<str>, Option<PolicyRef>) {
+        match self.managed.get_key_value(arn) {
+            Some((key, result)) => (key.clone(), result.as_ref().ok().cloned()),
+            None => (arn.into(), None),
+        }
+    }
+
     /// One more identity read from this file.
     fn count(&mut self, origin: &str) {
         match self.per_origin.get_mut(origin) {
@@ -396,12 +406,14 @@ impl Normalizer {
         for (name, (g, origin)) in &account.groups {
             let mut permissions = Vec::new();
             let label = format!("group {}", g.group_name);
+            // Members' copies of the group's permissions share its name.
+            let group: Arc<str> = g.group_name.as_str().into();
             inline_permissions(
                 ctx,
                 &mut permissions,
                 &g.group_policy_list,
                 PermissionSource::GroupInline,
-                Some(&g.group_name),
+                Some(&group),
                 &label,
                 origin,
             );
@@ -410,7 +422,7 @@ impl Normalizer {
                 &mut permissions,
                 &g.attached_managed_policies,
                 PermissionSource::GroupManaged,
-                Some(&g.group_name),
+                Some(&group),
             );
             ctx.inventory.aws.groups.push(nhi_api::aws::AwsGroup {
                 arn: g.arn.clone(),
@@ -671,7 +683,7 @@ fn inline_permissions(
     out: &mut Vec<Permission>,
     list: &[InlinePolicy],
     source: PermissionSource,
-    group: Option<&str>,
+    group: Option<&Arc<str>>,
     principal: &str,
     origin: &str,
 ) {
@@ -700,7 +712,7 @@ fn inline_permissions(
             source,
             name: p.policy_name.clone(),
             arn: None,
-            group: group.map(str::to_string),
+            group: group.cloned(),
             policy,
         });
     }
@@ -711,30 +723,29 @@ fn managed_permissions(
     out: &mut Vec<Permission>,
     list: &[AttachedPolicy],
     source: PermissionSource,
-    group: Option<&str>,
+    group: Option<&Arc<str>>,
 ) {
     for p in list {
+        let (arn, policy) = ctx.managed_policy(&p.policy_arn);
         out.push(Permission {
             source,
             name: p.policy_name.clone(),
-            arn: Some(p.policy_arn.clone()),
-            group: group.map(str::to_string),
-            policy: ctx
-                .managed
-                .get(p.policy_arn.as_str())
-                .and_then(|r| r.as_ref().ok().cloned()),
+            arn: Some(arn),
+            group: group.cloned(),
+            policy,
         });
     }
 }
 
 fn boundary_permission(ctx: &Normalizer, out: &mut Vec<Permission>, arn: &str) {
     let name = arn.rsplit('/').next().unwrap_or(arn).to_string();
+    let (arn, policy) = ctx.managed_policy(arn);
     out.push(Permission {
         source: PermissionSource::Boundary,
         name,
-        arn: Some(arn.to_string()),
+        arn: Some(arn),
         group: None,
-        policy: ctx.managed.get(arn).and_then(|r| r.as_ref().ok().cloned()),
+        policy,
     });
 }
 
