@@ -4,19 +4,12 @@
 #   bash benches/aws_org.sh M N [CONCURRENCY...]      (needs python3 with moto[server])
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/moto.sh
 m="${1:-40}"; n="${2:-100}"; shift 2 || true
 concurrency=("$@")
 [ $# -eq 0 ] && concurrency=(2 8)
 nhi="${NHI:-target/release/nhi}"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-log=$(mktemp)
-MOTO_SCENARIO_WAIT=signal python3 tests/aws/moto_scenario.py "$port" bigorg "$m" "$n" < /dev/null > "$log" 2>&1 &
-moto=$!
-trap 'kill $moto 2>/dev/null || true; rm -f "$log"' EXIT
-until grep -q READY "$log"; do
-  kill -0 $moto 2>/dev/null || { echo "moto scenario failed:"; tail -5 "$log"; exit 1; }
-  sleep 1
-done
+start_moto bigorg "$m" "$n"
 for c in "${concurrency[@]}"; do
   AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_EC2_METADATA_DISABLED=true \
     /usr/bin/time -f "--aws-org, $m accounts x $n principals, --aws-concurrency $c: %e s wall, %M KB peak RSS" \

@@ -63,12 +63,9 @@ fn published_json_schema_matches_the_report_type() {
 /// Regenerate it with `NHI_UPDATE_README=1 cargo test --test integration docs::`.
 #[test]
 fn readme_lists_the_escalation_catalog() {
-    let r = run(&["rules", "--format", "json"]);
-    let rules: Vec<serde_json::Value> = serde_json::from_str(&r.stdout).expect("json");
-    let catalog = rules
-        .iter()
-        .find(|r| r["id"] == "aws-privilege-escalation")
-        .and_then(|r| r["catalog"].as_array())
+    let catalog = rule_catalog("aws-privilege-escalation");
+    let catalog = catalog
+        .as_array()
         .expect("the escalation rule exposes its catalog");
     let judged = |j: &str| catalog.iter().filter(|p| p["judgement"] == j).count();
     let mut block = format!(
@@ -78,12 +75,6 @@ fn readme_lists_the_escalation_catalog() {
         judged("resources"),
     );
     for p in catalog {
-        let actions: Vec<String> = p["actions"]
-            .as_array()
-            .expect("actions")
-            .iter()
-            .filter_map(|a| a.as_str().map(|a| format!("`{a}`")))
-            .collect();
         let id = p["id"].as_str().expect("id");
         let link = match p["url"].as_str() {
             Some(url) => format!("[{id}]({url})"),
@@ -91,7 +82,7 @@ fn readme_lists_the_escalation_catalog() {
         };
         block.push_str(&format!(
             "| {link} | {} | {} | {} |\n",
-            actions.join(" + "),
+            code_list(&p["actions"]),
             p["category"].as_str().unwrap_or(""),
             match p["judgement"].as_str() {
                 Some("iam") => "from IAM",
@@ -106,13 +97,7 @@ fn readme_lists_the_escalation_catalog() {
 /// The README's Google Cloud escalation paths are the catalog of `gcp-sa-privilege-escalation`.
 #[test]
 fn readme_lists_the_gcp_escalation_catalog() {
-    let r = run(&["rules", "--format", "json"]);
-    let rules: Vec<serde_json::Value> = serde_json::from_str(&r.stdout).expect("json");
-    let catalog = rules
-        .iter()
-        .find(|r| r["id"] == "gcp-sa-privilege-escalation")
-        .map(|r| &r["catalog"])
-        .expect("the Google Cloud escalation rule exposes its catalog");
+    let catalog = rule_catalog("gcp-sa-privilege-escalation");
     let paths = catalog["paths"].as_array().expect("paths");
     assert!(paths.len() >= 10, "{} paths", paths.len());
     let mut block = format!(
@@ -121,22 +106,38 @@ fn readme_lists_the_gcp_escalation_catalog() {
         catalog["source"].as_str().expect("source"),
     );
     for p in paths {
-        let permissions: Vec<String> = p["permissions"]
-            .as_array()
-            .expect("permissions")
-            .iter()
-            .filter_map(|a| a.as_str().map(|a| format!("`{a}`")))
-            .collect();
         block.push_str(&format!(
             "| {} | {} | {} | {} |\n",
             p["id"].as_str().expect("id"),
             p["title"].as_str().unwrap_or(""),
-            permissions.join(" + "),
+            code_list(&p["permissions"]),
             p["outcome"].as_str().unwrap_or(""),
         ));
     }
     block.push_str("<!-- gcp-escalation-paths end -->");
     readme_block("gcp-escalation-paths", &block);
+}
+
+/// A rule's `catalog`, as `nhi rules --format json` prints it.
+fn rule_catalog(id: &str) -> serde_json::Value {
+    let r = run(&["rules", "--format", "json"]);
+    let rules: Vec<serde_json::Value> = serde_json::from_str(&r.stdout).expect("json");
+    rules
+        .into_iter()
+        .find(|r| r["id"] == id)
+        .map(|mut r| r["catalog"].take())
+        .filter(|c| !c.is_null())
+        .unwrap_or_else(|| panic!("{id} exposes its catalog"))
+}
+
+/// A JSON list of names as README code spans: `a` + `b`.
+fn code_list(list: &serde_json::Value) -> String {
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|a| a.as_str().map(|a| format!("`{a}`")))
+        .collect::<Vec<_>>()
+        .join(" + ")
 }
 
 /// Compare the README's generated block `marker` with `block` (or write it, with

@@ -11,13 +11,6 @@ const GITHUB: &str = "arn:aws:iam::111111111111:oidc-provider/token.actions.gith
 /// unrelated role.
 fn estate() -> Inventory {
     let workload = nhi_api::Workload {
-        provider: "github".into(),
-        kind: "github_repository".into(),
-        id: "github:acme/web".into(),
-        name: "acme/web".into(),
-        scope: "acme".into(),
-        identity: None,
-        issuer: "https://token.actions.githubusercontent.com".into(),
         subject_forms: vec!["repo:acme/web:{context}".into()],
         runs: vec![nhi_api::WorkloadRun {
             claims: [("context".to_string(), "ref:refs/heads/*".to_string())].into(),
@@ -25,8 +18,7 @@ fn estate() -> Inventory {
             gate: None,
             except: vec![],
         }],
-        claims: Default::default(),
-        annotated_role: None,
+        ..crate::rule::testing::github_repository("acme/web")
     };
     Case::role("ci")
         .policy(

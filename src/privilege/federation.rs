@@ -870,19 +870,7 @@ mod tests {
                 })
                 .collect()
         };
-        let a = Workload {
-            provider: "github".into(),
-            kind: "github_repository".into(),
-            id: "github:acme/web".into(),
-            name: "acme/web".into(),
-            scope: "acme".into(),
-            identity: None,
-            issuer: "https://token.actions.githubusercontent.com".into(),
-            subject_forms: Vec::new(),
-            runs: Vec::new(),
-            claims: BTreeMap::new(),
-            annotated_role: None,
-        };
+        let a = crate::rule::testing::github_repository("acme/web");
         let mut b = a.clone();
         b.issuer = "https://TOKEN.actions.githubusercontent.com/".into();
         let mut other = a.clone();

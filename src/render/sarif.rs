@@ -261,7 +261,8 @@ fn automation_id(report: &Report, category: Option<&str>) -> String {
         joined
     } else {
         let digest = Sha256::digest(joined.as_bytes());
-        let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+        let mut hex = String::with_capacity(12);
+        nhi_api::push_hex(&mut hex, &digest[..6]);
         format!(
             "{}-{}-scopes-{hex}",
             connectors.iter().copied().collect::<Vec<_>>().join("+"),

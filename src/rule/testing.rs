@@ -23,6 +23,25 @@ pub fn days_ago(n: i64) -> DateTime<Utc> {
     now() - chrono::Duration::days(n)
 }
 
+/// A GitHub repository `org/repo` whose jobs present GitHub Actions OIDC tokens, with no
+/// subjects or claims yet: tests add what they need.
+pub fn github_repository(full_name: &str) -> nhi_api::Workload {
+    let org = full_name.split('/').next().unwrap_or(full_name);
+    nhi_api::Workload {
+        provider: "github".into(),
+        kind: "github_repository".into(),
+        id: format!("github:{full_name}"),
+        name: full_name.into(),
+        scope: org.into(),
+        identity: None,
+        issuer: "https://token.actions.githubusercontent.com".into(),
+        subject_forms: Vec::new(),
+        runs: Vec::new(),
+        claims: Default::default(),
+        annotated_role: None,
+    }
+}
+
 /// An OpenAI user-owned project key created `created_days_ago`, with one credential.
 pub fn ai_key(name: &str, created_days_ago: i64, last_used: LastUsed) -> Case {
     let mut identity = Identity::new(

@@ -236,8 +236,10 @@ pub fn load(
             .map(|item| {
                 let path = item.as_ref().ok()?;
                 Some(read_bounded(path, max_file_size).map(|bytes| {
-                    let json = sniff(&bytes).map(|s| s.json);
-                    (bytes, json)
+                    // Validated as UTF-8 once, here; the bytes become the text without a copy.
+                    let content = String::from_utf8(bytes).map_err(|e| e.into_bytes());
+                    let json = sniff(content_bytes(&content), content.as_deref().ok());
+                    (content, json)
                 }))
             })
             .collect();
@@ -255,8 +257,18 @@ pub fn load(
     inventory
 }
 
-/// A file's bytes, and its shape (or why it cannot be an export).
-type FileRead = (Vec<u8>, Result<Option<JsonShape>, String>);
+/// A file's content (its text when it is UTF-8, else its bytes), and its JSON shape (or why it
+/// cannot be an export).
+type FileRead = (Content, Result<Option<JsonShape>, String>);
+
+type Content = Result<String, Vec<u8>>;
+
+fn content_bytes(content: &Content) -> &[u8] {
+    match content {
+        Ok(text) => text.as_bytes(),
+        Err(bytes) => bytes,
+    }
+}
 
 /// How much input is read ahead, on every core, before importers take it.
 const WINDOW_BYTES: u64 = 64 << 20;
@@ -280,8 +292,8 @@ fn take_file(
         }
     };
     let origin = path.display().to_string();
-    let (bytes, json) = match read {
-        Some(Ok((bytes, Ok(json)))) => (bytes, json),
+    let (content, json) = match read {
+        Some(Ok((content, Ok(json)))) => (content, json),
         // Not an export at all: say what would have been.
         Some(Ok((_, Err(why)))) => {
             inventory
@@ -301,24 +313,20 @@ fn take_file(
         }
         None => return,
     };
+    let bytes = content_bytes(&content);
     tracing::debug!(file = %origin, bytes = bytes.len(), "reading");
-    let trimmed = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
     let sniffed = Sniffed {
-        text: std::str::from_utf8(trimmed).ok(),
+        text: content.as_deref().ok().map(without_bom),
         json,
-        reopen: None,
+        reopen: Reopen::of(path, bytes.len() as u64),
     };
     if let Some(importer) = importers.iter_mut().find(|i| i.claims(&sniffed)) {
-        let sniffed = Sniffed {
-            reopen: Reopen::of(path, bytes.len() as u64),
-            ..sniffed
-        };
-        importer.add(&origin, &bytes, &sniffed);
+        importer.add(&origin, bytes, &sniffed);
         return;
     }
     let problem = match &sniffed.json {
         Some(shape) if shape.object_has("schema_version") && shape.object_has("identities") => {
-            read_inventory(inventory, &origin, &bytes);
+            read_inventory(inventory, &origin, bytes);
             return;
         }
         Some(JsonShape::Object(_)) => "the JSON object is not a recognized export",
@@ -347,8 +355,13 @@ fn read_inventory(inventory: &mut Inventory, origin: &str, bytes: &[u8]) {
     }
 }
 
-/// What a file is: text or binary, JSON or not. `Err` says why it cannot be an export at all.
-fn sniff(bytes: &[u8]) -> Result<Sniffed<'_>, String> {
+fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// What a file is: text or binary (`text`: the file as text, when it is UTF-8), JSON or not.
+/// `Err` says why it cannot be an export at all.
+fn sniff(bytes: &[u8], text: Option<&str>) -> Result<Option<JsonShape>, String> {
     let trimmed = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let Some(first) = trimmed.iter().find(|b| !b.is_ascii_whitespace()) else {
         return Err("the file is empty".into());
@@ -357,24 +370,16 @@ fn sniff(bytes: &[u8]) -> Result<Sniffed<'_>, String> {
     if trimmed.iter().take(1024).any(|&b| b == 0) {
         return Err(BINARY.into());
     }
-    let text = std::str::from_utf8(trimmed).ok();
-    let json = match first {
+    match first {
         b'{' | b'[' => match JsonShape::read(trimmed) {
-            Ok(shape) => Some(shape),
-            Err(e) => {
-                return Err(json_error_message(&e, "")
-                    .trim_end_matches("; ")
-                    .to_string())
-            }
+            Ok(shape) => Ok(Some(shape)),
+            Err(e) => Err(json_error_message(&e, "")
+                .trim_end_matches("; ")
+                .to_string()),
         },
-        _ if text.is_none() => return Err(BINARY.into()),
-        _ => None,
-    };
-    Ok(Sniffed {
-        text,
-        json,
-        reopen: None,
-    })
+        _ if text.is_none() => Err(BINARY.into()),
+        _ => Ok(None),
+    }
 }
 
 #[cfg(test)]

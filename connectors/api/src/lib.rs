@@ -23,6 +23,7 @@ pub use model::*;
 pub use secret::Secret;
 
 use std::future::Future;
+use std::pin::Pin;
 
 /// Append bytes as lowercase hexadecimal (content ids and fingerprints: one per document and
 /// per finding, so without a string per byte).
@@ -33,7 +34,6 @@ pub fn push_hex(out: &mut String, bytes: &[u8]) {
         out.push(HEX[usize::from(b & 0x0f)] as char);
     }
 }
-use std::pin::Pin;
 
 /// A boxed future, so that connectors can be held as `dyn Connector`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

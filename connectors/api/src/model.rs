@@ -994,10 +994,6 @@ impl StrMap {
         }
     }
 
-    pub fn remove(&mut self, key: &str) -> Option<String> {
-        self.find(key).ok().map(|i| self.0.remove(i).1)
-    }
-
     pub fn len(&self) -> usize {
         self.0.len()
     }
@@ -1013,10 +1009,6 @@ impl StrMap {
 
     pub fn keys(&self) -> impl Iterator<Item = &String> {
         self.0.iter().map(|(k, _)| k)
-    }
-
-    pub fn values(&self) -> impl Iterator<Item = &String> {
-        self.0.iter().map(|(_, v)| v)
     }
 }
 
@@ -1136,8 +1128,7 @@ mod str_map_tests {
             m.keys().map(String::as_str).collect::<Vec<_>>(),
             ["a", "b", "c"]
         );
-        assert_eq!(m.remove("b"), Some("2".into()));
-        assert!(!m.contains_key("b"));
+        assert!(m.contains_key("b") && !m.contains_key("d"));
         let from: StrMap = BTreeMap::from([("z".to_string(), "9".to_string())]).into();
         assert_eq!(
             from.iter().collect::<Vec<_>>(),

@@ -84,32 +84,15 @@ impl Read {
     /// What the first pass learns of a file read in full.
     fn scan(&self, size: u64) -> Scan {
         match self {
-            Read::Gaad(f) => Scan {
-                accounts: normalize::gaad_accounts(&f.gaad)
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect(),
-                aws_policies: f
-                    .gaad
-                    .policies
-                    .iter()
-                    .flatten()
-                    .filter(|p| !normalize::is_customer_policy(&p.arn))
-                    .cloned()
-                    .collect(),
+            Read::Gaad(f) => Scan::gaad(
+                normalize::principals(&f.gaad),
+                f.gaad.policies.iter().flatten(),
                 size,
-            },
-            Read::Report(f) => Scan {
-                accounts: report_accounts(&f.rows),
-                aws_policies: Vec::new(),
-                size,
-            },
+            ),
+            Read::Report(f) => Scan::report(&f.rows, size),
         }
     }
 }
-
-/// A group's files read in full, each with its place in the order files were added.
-type Group = (Vec<(usize, GaadFile)>, Vec<(usize, ReportFile)>);
 
 /// A file after the first pass: read in full already, or to be read again.
 enum Stage {
@@ -117,11 +100,13 @@ enum Stage {
     Done(Read),
 }
 
-fn report_accounts(rows: &[credential_report::ReportRow]) -> BTreeSet<String> {
-    rows.iter()
-        .filter_map(|r| gaad::account_of(&r.arn))
-        .map(str::to_string)
-        .collect()
+impl Stage {
+    fn read(self) -> Result<Read, (String, String)> {
+        match self {
+            Stage::Done(read) => Ok(read),
+            Stage::Later(added) => added.read(),
+        }
+    }
 }
 
 /// What the first pass learns of a file: the accounts it holds data of, and the managed
@@ -130,6 +115,38 @@ struct Scan {
     accounts: BTreeSet<String>,
     aws_policies: Vec<gaad::ManagedPolicyDetail>,
     size: u64,
+}
+
+impl Scan {
+    fn gaad<'a>(
+        principals: impl Iterator<Item = normalize::Principal<'a>>,
+        policies: impl Iterator<Item = &'a gaad::ManagedPolicyDetail> + Clone,
+        size: u64,
+    ) -> Scan {
+        Scan {
+            accounts: normalize::accounts(principals, policies.clone().map(|p| p.arn.as_str()))
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+            aws_policies: policies
+                .filter(|p| !normalize::is_customer_policy(&p.arn))
+                .cloned()
+                .collect(),
+            size,
+        }
+    }
+
+    fn report(rows: &[credential_report::ReportRow], size: u64) -> Scan {
+        Scan {
+            accounts: rows
+                .iter()
+                .filter_map(|r| gaad::account_of(&r.arn))
+                .map(str::to_string)
+                .collect(),
+            aws_policies: Vec::new(),
+            size,
+        }
+    }
 }
 
 /// The first pass reads only this of a GAAD export.
@@ -152,25 +169,23 @@ struct ArnOnly {
 }
 
 impl Added {
-    fn bytes(&self) -> Result<std::borrow::Cow<'_, [u8]>, String> {
-        match &self.held {
-            Held::Bytes(b) => Ok(std::borrow::Cow::Borrowed(b)),
-            Held::File(f) => f.read().map(std::borrow::Cow::Owned),
-            Held::Parsed(_) => Ok(std::borrow::Cow::Borrowed(&[])),
-        }
-    }
-
-    /// The first pass. When everything added fits in one batch (`whole`), or the file is
-    /// parsed already, it is read in full now and kept; otherwise only scanned.
+    /// The first pass. When everything added is read whole (`whole`), or the file is parsed
+    /// already, it is read in full now and kept; otherwise only scanned.
     fn first_pass(self, whole: bool) -> Result<(Scan, Stage), (String, String)> {
-        if whole || matches!(self.held, Held::Parsed(_)) {
-            let size = self.size();
-            let read = self.read()?;
-            return Ok((read.scan(size), Stage::Done(read)));
-        }
-        match self.scan() {
-            Ok(scan) => Ok((scan, Stage::Later(self))),
-            Err(why) => Err((self.origin, why)),
+        let size = self.size();
+        let scanned = match &self.held {
+            Held::Parsed(_) => None,
+            _ if whole => None,
+            Held::Bytes(bytes) => Some(scan(self.kind, bytes, size)),
+            Held::File(file) => Some(file.read().and_then(|bytes| scan(self.kind, &bytes, size))),
+        };
+        match scanned {
+            None => {
+                let read = self.read()?;
+                Ok((read.scan(size), Stage::Done(read)))
+            }
+            Some(Ok(scan)) => Ok((scan, Stage::Later(self))),
+            Some(Err(why)) => Err((self.origin, why)),
         }
     }
 
@@ -180,68 +195,6 @@ impl Added {
             Held::File(f) => f.len(),
             Held::Parsed(_) => 0,
         }
-    }
-
-    /// The first pass: which accounts, and AWS's own managed policies. A file that cannot be
-    /// read fails here, with the message reading it in full gives.
-    fn scan(&self) -> Result<Scan, String> {
-        let size = self.size();
-        let bytes = self.bytes()?;
-        if self.kind != Kind::Gaad {
-            let (rows, _) = parse_report(self.kind, &bytes)?;
-            return Ok(Scan {
-                accounts: report_accounts(&rows),
-                aws_policies: Vec::new(),
-                size,
-            });
-        }
-        let scan = match serde_json::from_slice::<GaadScan>(&bytes) {
-            Ok(scan) => scan,
-            // Say what reading it in full says.
-            Err(e) => {
-                return Err(parse_gaad(&bytes)
-                    .err()
-                    .unwrap_or_else(|| json_error_message(&e, GAAD_HINT)))
-            }
-        };
-        let principals = [
-            &scan.user_detail_list,
-            &scan.group_detail_list,
-            &scan.role_detail_list,
-        ];
-        if principals.iter().all(|l| l.is_none()) && scan.policies.is_none() {
-            return Err(not_gaad());
-        }
-        let mut accounts: BTreeSet<String> = principals
-            .iter()
-            .copied()
-            .flatten()
-            .flatten()
-            .flat_map(|p| {
-                std::iter::once(p.arn.as_str()).chain(normalize::attached(
-                    &p.attached_managed_policies,
-                    &p.permissions_boundary,
-                ))
-            })
-            .filter_map(gaad::account_of)
-            .map(str::to_string)
-            .collect();
-        let (customer, aws_policies): (Vec<_>, Vec<_>) = scan
-            .policies
-            .into_iter()
-            .flatten()
-            .partition(|p| normalize::is_customer_policy(&p.arn));
-        accounts.extend(
-            customer
-                .iter()
-                .filter_map(|p| gaad::account_of(&p.arn))
-                .map(str::to_string),
-        );
-        Ok(Scan {
-            accounts,
-            aws_policies,
-            size,
-        })
     }
 
     /// The second pass: the file in full.
@@ -277,6 +230,41 @@ impl Added {
         };
         read.map_err(|why| (origin, why))
     }
+}
+
+/// The first pass over a file's bytes: which accounts, and AWS's own managed policies. A file
+/// that cannot be read fails here, with the message reading it in full gives.
+fn scan(kind: Kind, bytes: &[u8], size: u64) -> Result<Scan, String> {
+    if kind != Kind::Gaad {
+        let (rows, _) = parse_report(kind, bytes)?;
+        return Ok(Scan::report(&rows, size));
+    }
+    let scan = match serde_json::from_slice::<GaadScan>(bytes) {
+        Ok(scan) => scan,
+        // Say what reading it in full says.
+        Err(e) => {
+            return Err(parse_gaad(bytes)
+                .err()
+                .unwrap_or_else(|| json_error_message(&e, GAAD_HINT)))
+        }
+    };
+    let lists = [
+        &scan.user_detail_list,
+        &scan.group_detail_list,
+        &scan.role_detail_list,
+    ];
+    if lists.iter().all(|l| l.is_none()) && scan.policies.is_none() {
+        return Err(not_gaad());
+    }
+    let principals = lists.into_iter().flatten().flatten().map(|p| {
+        let boundary = p.permissions_boundary.as_ref();
+        (
+            p.arn.as_str(),
+            p.attached_managed_policies.as_slice(),
+            boundary,
+        )
+    });
+    Ok(Scan::gaad(principals, scan.policies.iter().flatten(), size))
 }
 
 fn not_gaad() -> String {
@@ -428,12 +416,9 @@ impl AwsImport {
     pub fn finish(mut self) -> Inventory {
         use rayon::prelude::*;
         let added = std::mem::take(&mut self.added);
-        // First pass: the accounts of every file, and AWS's managed policies. When all of it
-        // fits in one batch, or one file is most of it (one large account: its group would
-        // be nearly everything anyway), it is read in full at once instead.
-        let total = added.iter().map(Added::size).sum::<u64>();
-        let largest = added.iter().map(Added::size).max().unwrap_or(0);
-        let whole = total <= self.batch_bytes || largest.saturating_mul(2) >= total;
+        // First pass: the accounts of every file, and AWS's managed policies (or every file
+        // read in full at once, see `read_whole`).
+        let whole = read_whole(added.iter().map(Added::size), self.batch_bytes);
         let origins: Vec<String> = added.iter().map(|a| a.origin.clone()).collect();
         let passed: Vec<Result<(Scan, Stage), (String, String)>> =
             added.into_par_iter().map(|a| a.first_pass(whole)).collect();
@@ -474,47 +459,42 @@ impl AwsImport {
                 bytes += groups[end].iter().map(|&i| sizes[i]).sum::<u64>();
                 end += 1;
             }
-            let batch: Vec<(usize, Stage)> = groups[next..end]
+            // Each group of the batch read (its files on every core) and normalized on its own
+            // core, taken back in order.
+            let batch: Vec<Vec<(usize, Stage)>> = groups[next..end]
                 .iter()
-                .flatten()
-                .filter_map(|&i| files[i].take().map(|f| (i, f)))
-                .collect();
-            let mut read: BTreeMap<usize, Result<Read, (String, String)>> = batch
-                .into_par_iter()
-                .map(|(i, stage)| match stage {
-                    Stage::Done(read) => (i, Ok(read)),
-                    Stage::Later(added) => (i, added.read()),
+                .map(|group| {
+                    group
+                        .iter()
+                        .filter_map(|&i| files[i].take().map(|f| (i, f)))
+                        .collect()
                 })
                 .collect();
-            // Each group of the batch normalized on its own core, taken back in order.
-            let mut parts: Vec<Group> = Vec::new();
-            for group in &groups[next..end] {
-                let mut gaads = Vec::new();
-                let mut reports = Vec::new();
-                for i in group {
-                    match read.remove(i) {
-                        Some(Ok(Read::Gaad(g))) => gaads.push((*i, g)),
-                        Some(Ok(Read::Report(r))) => reports.push((*i, r)),
-                        Some(Err((origin, why))) => self.fail(&origin, why),
-                        None => {}
+            let forks: Vec<(normalize::Normalizer, Vec<(String, String)>)> = batch
+                .into_par_iter()
+                .map(|group| {
+                    let read: Vec<_> = group
+                        .into_par_iter()
+                        .map(|(i, stage)| (i, stage.read()))
+                        .collect();
+                    let (mut gaads, mut reports, mut failed) = (Vec::new(), Vec::new(), Vec::new());
+                    for (i, read) in read {
+                        match read {
+                            Ok(Read::Gaad(g)) => gaads.push((i, g)),
+                            Ok(Read::Report(r)) => reports.push((i, r)),
+                            Err(failure) => failed.push(failure),
+                        }
                     }
-                }
-                parts.push((gaads, reports));
-            }
-            let forks: Vec<normalize::Normalizer> = parts
-                .into_par_iter()
-                .map(|(gaads, reports)| {
                     let mut fork = normalizer.fork();
-                    let gaads: Vec<(usize, &GaadFile)> =
-                        gaads.iter().map(|(i, g)| (*i, g)).collect();
-                    let reports: Vec<(usize, &ReportFile)> =
-                        reports.iter().map(|(i, r)| (*i, r)).collect();
                     fork.component(&gaads, &reports);
-                    fork
+                    (fork, failed)
                 })
                 .collect();
-            for fork in forks {
+            for (fork, failed) in forks {
                 normalizer.absorb(fork);
+                for (origin, why) in failed {
+                    self.fail(&origin, why);
+                }
             }
             next = end;
         }
@@ -544,6 +524,15 @@ impl AwsImport {
         inventory.sort();
         inventory
     }
+}
+
+/// Whether files of these sizes are read in full in one pass rather than scanned first: when
+/// they fit in one batch, or one file is most of them (one large account: its group would be
+/// nearly everything anyway, and scanning first would only read it twice).
+fn read_whole(sizes: impl Iterator<Item = u64> + Clone, batch_bytes: u64) -> bool {
+    let total: u64 = sizes.clone().sum();
+    let largest = sizes.max().unwrap_or(0);
+    total <= batch_bytes || largest.saturating_mul(2) >= total
 }
 
 /// The files joined by the accounts they share (a file with no account is a group of its
@@ -715,6 +704,11 @@ mod tests {
         }
     }
 
+    /// Whether the import will read its files whole: what the modes under test must differ in.
+    fn reads_whole(import: &AwsImport) -> bool {
+        read_whole(import.added.iter().map(Added::size), import.batch_bytes)
+    }
+
     fn joined_across_files(mut import: AwsImport) {
         // A's first page: a group, no AWS-managed policy details.
         import.add_gaad(
@@ -739,6 +733,7 @@ mod tests {
             "a-2.json",
             &gaad(&[user("111111111111", "second", &["ops"], &[])], &[], &[]),
         );
+        assert_eq!(reads_whole(&import), import.batch_bytes == BATCH_BYTES);
         let inventory = import.finish();
         let second = identity(&inventory, "arn:aws:iam::111111111111:user/second");
         assert!(
@@ -811,10 +806,13 @@ mod tests {
         let mut import = AwsImport::new();
         import.batch_bytes = batch_bytes;
         import.push("gaad.json", Kind::Gaad, Held::File(reopen));
-        import.add_gaad(
-            "other.json",
-            &gaad(&[user("222222222222", "v", &[], &[])], &[], &[]),
-        );
+        for (name, acct) in [
+            ("other.json", "222222222222"),
+            ("third.json", "333333333333"),
+        ] {
+            import.add_gaad(name, &gaad(&[user(acct, "v", &[], &[])], &[], &[]));
+        }
+        assert_eq!(reads_whole(&import), batch_bytes == BATCH_BYTES);
         std::fs::write(&path, b"{\"UserDetailList\": []}").expect("rewrite");
         let inventory = import.finish();
         std::fs::remove_dir_all(&dir).ok();
@@ -828,6 +826,6 @@ mod tests {
             failed.message.as_deref().unwrap_or("").contains("changed"),
             "{failed:?}"
         );
-        assert_eq!(inventory.identities.len(), 1, "the other file is read");
+        assert_eq!(inventory.identities.len(), 2, "the other files are read");
     }
 }

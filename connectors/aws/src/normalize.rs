@@ -51,50 +51,67 @@ pub(crate) fn is_customer_policy(arn: &str) -> bool {
     account_of(arn).is_some_and(|a| a != "aws")
 }
 
-/// The accounts a GAAD file holds principals or customer-managed policies of, or names in
-/// customer-managed policies its principals attach (another account's policy cannot be
-/// attached in IAM, but an export that says so is joined to that account's files, whose copy
-/// of the policy it then reads).
-pub(crate) fn gaad_accounts(g: &gaad::Gaad) -> BTreeSet<&str> {
-    let mut arns: Vec<&str> = Vec::new();
-    for u in g.user_detail_list.iter().flatten() {
-        arns.push(&u.arn);
-        arns.extend(attached(
-            &u.attached_managed_policies,
-            &u.permissions_boundary,
-        ));
-    }
-    for r in g.role_detail_list.iter().flatten() {
-        arns.push(&r.arn);
-        arns.extend(attached(
-            &r.attached_managed_policies,
-            &r.permissions_boundary,
-        ));
-    }
-    for gr in g.group_detail_list.iter().flatten() {
-        arns.push(&gr.arn);
-        arns.extend(attached(&gr.attached_managed_policies, &None));
-    }
-    arns.extend(
-        g.policies
-            .iter()
-            .flatten()
-            .map(|p| p.arn.as_str())
-            .filter(|arn| is_customer_policy(arn)),
-    );
-    arns.into_iter().filter_map(account_of).collect()
+/// A principal as far as account joins go: its ARN, the managed policies it attaches and its
+/// permissions boundary.
+pub(crate) type Principal<'a> = (&'a str, &'a [AttachedPolicy], Option<&'a gaad::Boundary>);
+
+/// The principals of a GAAD: users, roles and groups.
+pub(crate) fn principals(g: &gaad::Gaad) -> impl Iterator<Item = Principal<'_>> {
+    let users = g.user_detail_list.iter().flatten().map(|u| {
+        let boundary = u.permissions_boundary.as_ref();
+        (
+            u.arn.as_str(),
+            u.attached_managed_policies.as_slice(),
+            boundary,
+        )
+    });
+    let roles = g.role_detail_list.iter().flatten().map(|r| {
+        let boundary = r.permissions_boundary.as_ref();
+        (
+            r.arn.as_str(),
+            r.attached_managed_policies.as_slice(),
+            boundary,
+        )
+    });
+    let groups = g.group_detail_list.iter().flatten().map(|gr| {
+        (
+            gr.arn.as_str(),
+            gr.attached_managed_policies.as_slice(),
+            None,
+        )
+    });
+    users.chain(roles).chain(groups)
 }
 
-/// The customer-managed policies a principal attaches, its permissions boundary included.
-pub(crate) fn attached<'a>(
-    policies: &'a [AttachedPolicy],
-    boundary: &'a Option<gaad::Boundary>,
-) -> impl Iterator<Item = &'a str> + 'a {
-    policies
-        .iter()
-        .map(|p| p.policy_arn.as_str())
-        .chain(boundary.iter().map(|b| b.permissions_boundary_arn.as_str()))
-        .filter(|arn| is_customer_policy(arn))
+/// The accounts a file holds principals or customer-managed policies (`policies`, by ARN) of,
+/// or names in customer-managed policies its principals attach (another account's policy
+/// cannot be attached in IAM, but an export that says so is joined to that account's files,
+/// whose copy of the policy it then reads).
+pub(crate) fn accounts<'a>(
+    principals: impl Iterator<Item = Principal<'a>>,
+    policies: impl Iterator<Item = &'a str>,
+) -> BTreeSet<&'a str> {
+    let attached = |(arn, policies, boundary): Principal<'a>| {
+        let customer = policies
+            .iter()
+            .map(|p| p.policy_arn.as_str())
+            .chain(boundary.map(|b| b.permissions_boundary_arn.as_str()))
+            .filter(|arn| is_customer_policy(arn));
+        std::iter::once(arn).chain(customer)
+    };
+    principals
+        .flat_map(attached)
+        .chain(policies.filter(|arn| is_customer_policy(arn)))
+        .filter_map(account_of)
+        .collect()
+}
+
+/// The accounts of a GAAD file ([`accounts`]).
+pub(crate) fn gaad_accounts(g: &gaad::Gaad) -> BTreeSet<&str> {
+    accounts(
+        principals(g),
+        g.policies.iter().flatten().map(|p| p.arn.as_str()),
+    )
 }
 
 /// Builds the inventory of an import, one group of files at a time.
@@ -183,8 +200,8 @@ impl Normalizer {
     /// to [`Normalizer::managed`] already.
     pub(crate) fn component(
         &mut self,
-        gaads: &[(usize, &GaadFile)],
-        reports: &[(usize, &ReportFile)],
+        gaads: &[(usize, GaadFile)],
+        reports: &[(usize, ReportFile)],
     ) {
         self.managed(gaads.iter().flat_map(|(_, f)| {
             f.gaad

@@ -114,17 +114,8 @@ fn account_to_account_edges_and_federated_workloads() {
             ..Default::default()
         });
     let web = nhi_api::Workload {
-        provider: "github".into(),
-        kind: "github_repository".into(),
-        id: "github:acme/web".into(),
-        name: "acme/web".into(),
-        scope: "acme".into(),
-        identity: None,
-        issuer: "https://token.actions.githubusercontent.com".into(),
-        subject_forms: vec![],
-        runs: vec![],
         claims: [("repository".to_string(), "acme/web".to_string())].into(),
-        annotated_role: None,
+        ..crate::rule::testing::github_repository("acme/web")
     };
     let mut other = web.clone();
     other.id = "github:acme/api".into();
